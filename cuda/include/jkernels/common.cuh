@@ -1,0 +1,16 @@
+// Shared by every kernel: index types and small helpers. Compiled by nvcc and, through
+// cuda/emu/cuda_emu.h, by g++ for the emulator, so only what both understand goes here.
+#pragma once
+
+#include <stdint.h>
+
+#define JK_HD __host__ __device__ __forceinline__
+
+namespace jk {
+
+// Element counts and offsets that can pass 2^31 (a 64 M-float tensor times a batch) are int64.
+typedef long long index_t;
+
+JK_HD int ceil_div(int a, int b) { return (a + b - 1) / b; }
+
+}  // namespace jk

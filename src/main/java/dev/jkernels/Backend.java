@@ -1,0 +1,91 @@
+package dev.jkernels;
+
+import java.nio.FloatBuffer;
+
+/**
+ * Where tensors live and ops run. Every op validates all of its arguments (nulls, closed tensors,
+ * tensors of another backend, ranks, shapes, aliasing) before doing any work, so a rejected call
+ * leaves every tensor as it was; the messages name the argument and the expected and actual shapes.
+ *
+ * <p>Ops that write into an output tensor come in two forms: one taking the output, and one that
+ * allocates and returns it (the caller owns and closes it).
+ *
+ * <p>Get one from {@link Backends}. A backend is safe to use from many threads at once.
+ */
+public interface Backend extends AutoCloseable {
+
+    BackendKind kind();
+
+    /** A short name: {@code cpu}, {@code cuda:0}, {@code emulated}. */
+    String name();
+
+    /** A one-line description for logs: device, mode, thread count. */
+    String description();
+
+    // ---- tensors -------------------------------------------------------------------------------
+
+    /** A tensor of {@code shape} holding a copy of {@code data} (row-major); 4-D tensors are NCHW. */
+    Tensor tensor(float[] data, int... shape);
+
+    Tensor tensor(float[] data, Layout layout, int... shape);
+
+    /** A tensor holding a copy of {@code data}'s remaining floats; the buffer's position is not moved. */
+    Tensor tensor(FloatBuffer data, int... shape);
+
+    Tensor tensor(FloatBuffer data, Layout layout, int... shape);
+
+    /** A zero-filled tensor; 4-D tensors are NCHW. */
+    Tensor zeros(int... shape);
+
+    Tensor zeros(Layout layout, int... shape);
+
+    /** A copy of {@code source}, which may live on any backend: the explicit host ↔ device copy. */
+    Tensor copyOf(Tensor source);
+
+    // ---- ops -----------------------------------------------------------------------------------
+
+    /**
+     * {@code c = act(alpha·op(a)·op(b) + beta·c + bias)}; see {@link GemmSpec} for the shapes.
+     * {@code bias} must be given exactly when {@code spec.hasBias()}. {@code c} may not alias
+     * {@code a}, {@code b} or {@code bias}.
+     */
+    void gemm(GemmSpec spec, Tensor a, Tensor b, Tensor bias, Tensor c);
+
+    /** As {@link #gemm(GemmSpec, Tensor, Tensor, Tensor, Tensor)} into a new {@code [M, N]} tensor; needs beta = 0. */
+    Tensor gemm(GemmSpec spec, Tensor a, Tensor b, Tensor bias);
+
+    /**
+     * 2-D convolution; see {@link Conv2dSpec} for the shapes. {@code bias} must be given exactly
+     * when {@code spec.hasBias()}. The output may not alias an input.
+     */
+    void conv2d(Conv2dSpec spec, Tensor input, Tensor filters, Tensor bias, Tensor output);
+
+    Tensor conv2d(Conv2dSpec spec, Tensor input, Tensor filters, Tensor bias);
+
+    /**
+     * The fused path: {@code output = act(conv2d(input) + bias)} in one pass. Equal, within FP32
+     * rounding, to {@link #conv2d} followed by {@link #activation} (the two-launch path).
+     */
+    void conv2dActivation(Conv2dSpec spec, Activation activation, Tensor input, Tensor filters, Tensor bias, Tensor output);
+
+    Tensor conv2dActivation(Conv2dSpec spec, Activation activation, Tensor input, Tensor filters, Tensor bias);
+
+    /** {@code y = f(x)} element-wise; {@code y} may be {@code x} (in place). */
+    void activation(Activation activation, Tensor x, Tensor y);
+
+    Tensor activation(Activation activation, Tensor x);
+
+    /**
+     * {@code dx = dy · f′}, where f′ is computed from {@code saved}: the forward input x or the
+     * forward output y, as {@link Activation.Kind#backwardInput()} says for the activation.
+     * {@code dx} may be {@code dy} (in place).
+     */
+    void activationBackward(Activation activation, Tensor saved, Tensor dy, Tensor dx);
+
+    /** Waits until every op issued so far has finished (a no-op where ops are synchronous). */
+    void synchronize();
+
+    /** Releases the backend's own resources (context, workspaces). Tensors are closed by their owners. */
+    @Override
+    void close();
+}
