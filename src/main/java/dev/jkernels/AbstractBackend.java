@@ -92,7 +92,22 @@ public abstract class AbstractBackend implements Backend {
         return t;
     }
 
-    /** Copies {@code src} (any backend) into {@code dst} (this backend), through the host in chunks. */
+    @Override public void copy(Tensor src, Tensor dst) {
+        ensureOpen();
+        if (src == null) throw new IllegalArgumentException("src must not be null");
+        src.ensureOpen("src");
+        checkTensor("dst", dst);
+        if (!dst.shape().equals(src.shape())) {
+            throw new IllegalArgumentException("dst: expected shape " + src.shape() + " (as src), got " + dst.shape());
+        }
+        noAlias("dst", dst, "src", src);
+        copyBetween(src, dst);
+    }
+
+    /**
+     * Copies {@code src} (any backend) into {@code dst} (this backend), through the host in chunks.
+     * Backends override it for faster same-backend copies.
+     */
     protected void copyBetween(Tensor src, Tensor dst) {
         long n = src.size();
         int chunk = (int) Math.min(n, 1 << 20);

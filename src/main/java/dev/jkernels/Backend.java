@@ -42,6 +42,12 @@ public interface Backend extends AutoCloseable {
     /** A copy of {@code source}, which may live on any backend: the explicit host ↔ device copy. */
     Tensor copyOf(Tensor source);
 
+    /**
+     * Copies {@code src} (any backend) into {@code dst} (this backend); same shape, not the same
+     * tensor. Within one GPU backend this is a device-to-device copy.
+     */
+    void copy(Tensor src, Tensor dst);
+
     // ---- ops -----------------------------------------------------------------------------------
 
     /**

@@ -17,6 +17,12 @@ public final class KernelBackend extends AbstractBackend {
 
     public static KernelBackend emulated() { throw new IllegalStateException("emulated backend: being written"); }
 
+    /**
+     * Runs {@code op} and returns its time in milliseconds: CUDA events on this backend's stream
+     * (kernel time), or the wall clock for the emulator. For the benchmark harness.
+     */
+    public double timeMillis(Runnable op) { throw new IllegalStateException("being written"); }
+
     @Override public BackendKind kind() { return BackendKind.EMULATED; }
     @Override public String name() { return "emulated"; }
     @Override public String description() { return "emulated"; }
