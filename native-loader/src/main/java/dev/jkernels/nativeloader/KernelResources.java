@@ -80,6 +80,13 @@ public final class KernelResources {
         return v == null || v.isBlank() ? Optional.empty() : Optional.of(v.trim());
     }
 
+    /** Where a resource was found (a jar or a folder URL), for reports; empty when absent. */
+    public static Optional<String> location(String resource) {
+        ClassLoader cl = KernelResources.class.getClassLoader();
+        java.net.URL url = cl == null ? ClassLoader.getSystemResource(resource) : cl.getResource(resource);
+        return url == null ? Optional.empty() : Optional.of(url.toString());
+    }
+
     /** The classpath name of the emulator library for this platform, or empty when none is built for it. */
     public static Optional<String> emulatorResourceName() {
         String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
