@@ -12,6 +12,15 @@
 #include "jkernels/common.cuh"
 #include "jkernels/activation.cuh"
 
+// Loop unrolling for nvcc; g++ (the emulator) unrolls on its own and warns on the CUDA pragma.
+#ifndef JK_UNROLL
+#ifdef JK_EMULATOR
+#define JK_UNROLL
+#else
+#define JK_UNROLL _Pragma("unroll")
+#endif
+#endif
+
 namespace jk {
 namespace gemm {
 
@@ -45,7 +54,7 @@ __device__ __forceinline__ void store_row(float* __restrict__ C, int ldc, int M,
     if (m >= M) return;
     float* row = C + (index_t)m * ldc;
     if (W % 4 == 0 && vecC && n + W <= N) {
-#pragma unroll
+JK_UNROLL
         for (int j = 0; j < W; j += 4) {
             float4 old = make_float4(0.f, 0.f, 0.f, 0.f);
             if (beta != 0.f) old = *reinterpret_cast<const float4*>(row + n + j);
@@ -61,7 +70,7 @@ __device__ __forceinline__ void store_row(float* __restrict__ C, int ldc, int M,
             *reinterpret_cast<float4*>(row + n + j) = out;
         }
     } else {
-#pragma unroll
+JK_UNROLL
         for (int j = 0; j < W; ++j) {
             int col = n + j;
             if (col < N) {
@@ -89,7 +98,7 @@ __device__ __forceinline__ void load_tile_kmajor(const float* __restrict__ X, in
     static_assert(GROUPS % THREADS == 0, "each thread loads the same number of float4 groups");
     if (kContiguous) {
         constexpr int KG = BK / 4;  // float4 groups per row
-#pragma unroll
+JK_UNROLL
         for (int i = 0; i < GROUPS / THREADS; ++i) {
             int e = tid + i * THREADS;
             int r = e / KG, kk = (e % KG) * 4;
@@ -114,7 +123,7 @@ __device__ __forceinline__ void load_tile_kmajor(const float* __restrict__ X, in
         }
     } else {
         constexpr int RG = ROWS / 4;  // float4 groups per k
-#pragma unroll
+JK_UNROLL
         for (int i = 0; i < GROUPS / THREADS; ++i) {
             int e = tid + i * THREADS;
             int kk = e / RG, r = (e % RG) * 4;

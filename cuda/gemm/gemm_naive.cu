@@ -37,6 +37,7 @@ __device__ __forceinline__ void gemm_naive(JK_GEMM_PARAMS) {
     extern "C" __global__ void __launch_bounds__(jk::gemm::kNaiveBlockX * jk::gemm::kNaiveBlockY) \
         jk_gemm_naive_##s(JK_GEMM_PARAMS) {                                                  \
         jk::gemm::gemm_naive<jk::Act::E>(JK_GEMM_ARGS);                                      \
-    }
+    }                                                                                        \
+    JK_REGISTER_KERNEL(jk_gemm_naive_##s)
 JK_ACTIVATIONS(JK_GEMM_NAIVE_ENTRY)
 #undef JK_GEMM_NAIVE_ENTRY

@@ -29,9 +29,9 @@ __device__ __forceinline__ void gemm_register_blocked(JK_GEMM_PARAMS) {
     const bool vecA = vec4_ok(A, lda), vecB = vec4_ok(B, ldb);
 
     float acc[TM][TN];
-#pragma unroll
+JK_UNROLL
     for (int i = 0; i < TM; ++i)
-#pragma unroll
+JK_UNROLL
         for (int j = 0; j < TN; ++j) acc[i][j] = 0.f;
     float regM[TM], regN[TN];
 
@@ -39,22 +39,22 @@ __device__ __forceinline__ void gemm_register_blocked(JK_GEMM_PARAMS) {
         load_tile_kmajor<BM, BK, THREADS, BM>(A, lda, !transA, vecA, M, K, m0, k0, As, tid);
         load_tile_kmajor<BN, BK, THREADS, BN>(B, ldb, transB != 0, vecB, N, K, n0, k0, Bs, tid);
         __syncthreads();
-#pragma unroll
+JK_UNROLL
         for (int kk = 0; kk < BK; ++kk) {
-#pragma unroll
+JK_UNROLL
             for (int i = 0; i < TM; ++i) regM[i] = As[kk * BM + threadRow * TM + i];
-#pragma unroll
+JK_UNROLL
             for (int j = 0; j < TN; ++j) regN[j] = Bs[kk * BN + threadCol * TN + j];
-#pragma unroll
+JK_UNROLL
             for (int i = 0; i < TM; ++i)
-#pragma unroll
+JK_UNROLL
                 for (int j = 0; j < TN; ++j) acc[i][j] = fmaf(regM[i], regN[j], acc[i][j]);
         }
         __syncthreads();
     }
 
     const bool vecC = vec4_ok(C, ldc);
-#pragma unroll
+JK_UNROLL
     for (int i = 0; i < TM; ++i) {
         store_row<ACT, TN>(C, ldc, M, N, m0 + threadRow * TM + i, n0 + threadCol * TN, acc[i], alpha, beta,
                            bias, actAlpha, vecC);
@@ -69,7 +69,8 @@ __device__ __forceinline__ void gemm_register_blocked(JK_GEMM_PARAMS) {
     extern "C" __global__ void __launch_bounds__((BM / TM) * (BN / TN))                             \
         jk_gemm_register_blocked_##BM##x##BN##_##s(JK_GEMM_PARAMS) {                                \
         jk::gemm::gemm_register_blocked<BM, BN, BK, TM, TN, jk::Act::E>(JK_GEMM_ARGS);              \
-    }
+    }                                                                                               \
+    JK_REGISTER_KERNEL(jk_gemm_register_blocked_##BM##x##BN##_##s)
 #define JK_GEMM_RB_ENTRY_128x128(E, s) JK_GEMM_RB_DEFINE(128, 128, 8, 8, 8, E, s)
 #define JK_GEMM_RB_ENTRY_64x64(E, s) JK_GEMM_RB_DEFINE(64, 64, 16, 4, 4, E, s)
 JK_ACTIVATIONS(JK_GEMM_RB_ENTRY_128x128)

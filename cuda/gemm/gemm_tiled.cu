@@ -37,7 +37,7 @@ __device__ __forceinline__ void gemm_tiled(JK_GEMM_PARAMS) {
             Bs[tx][ty] = (k < K && n < N) ? B[(index_t)n * ldb + k] : 0.f;
         }
         __syncthreads();
-#pragma unroll
+JK_UNROLL
         for (int kk = 0; kk < T; ++kk) acc = fmaf(As[ty][kk], Bs[kk][tx], acc);
         __syncthreads();
     }
@@ -59,6 +59,7 @@ constexpr int kTiledT = 16;
     extern "C" __global__ void __launch_bounds__(jk::gemm::kTiledT * jk::gemm::kTiledT)               \
         jk_gemm_tiled_##s(JK_GEMM_PARAMS) {                                                           \
         jk::gemm::gemm_tiled<jk::gemm::kTiledT, jk::Act::E>(JK_GEMM_ARGS);                            \
-    }
+    }                                                                                                 \
+    JK_REGISTER_KERNEL(jk_gemm_tiled_##s)
 JK_ACTIVATIONS(JK_GEMM_TILED_ENTRY)
 #undef JK_GEMM_TILED_ENTRY

@@ -39,9 +39,9 @@ __device__ __forceinline__ void gemm_warp_tiled(JK_GEMM_PARAMS) {
     const bool vecA = vec4_ok(A, lda), vecB = vec4_ok(B, ldb);
 
     float acc[WMITER * TM][WNITER * TN];
-#pragma unroll
+JK_UNROLL
     for (int i = 0; i < WMITER * TM; ++i)
-#pragma unroll
+JK_UNROLL
         for (int j = 0; j < WNITER * TN; ++j) acc[i][j] = 0.f;
     float regM[WMITER * TM], regN[WNITER * TN];
 
@@ -51,30 +51,30 @@ __device__ __forceinline__ void gemm_warp_tiled(JK_GEMM_PARAMS) {
         load_tile_kmajor<BM, BK, THREADS, BM>(A, lda, !transA, vecA, M, K, m0, k0, As, tid);
         load_tile_kmajor<BN, BK, THREADS, BN>(B, ldb, transB != 0, vecB, N, K, n0, k0, Bs, tid);
         __syncthreads();
-#pragma unroll
+JK_UNROLL
         for (int kk = 0; kk < BK; ++kk) {
-#pragma unroll
+JK_UNROLL
             for (int ws = 0; ws < WMITER; ++ws)
-#pragma unroll
+JK_UNROLL
                 for (int i = 0; i < TM; ++i) regM[ws * TM + i] = As[kk * BM + aOff + ws * WSUBM + i];
-#pragma unroll
+JK_UNROLL
             for (int ws = 0; ws < WNITER; ++ws)
-#pragma unroll
+JK_UNROLL
                 for (int j = 0; j < TN; ++j) regN[ws * TN + j] = Bs[kk * BN + bOff + ws * WSUBN + j];
-#pragma unroll
+JK_UNROLL
             for (int i = 0; i < WMITER * TM; ++i)
-#pragma unroll
+JK_UNROLL
                 for (int j = 0; j < WNITER * TN; ++j) acc[i][j] = fmaf(regM[i], regN[j], acc[i][j]);
         }
         __syncthreads();
     }
 
     const bool vecC = vec4_ok(C, ldc);
-#pragma unroll
+JK_UNROLL
     for (int wm = 0; wm < WMITER; ++wm)
-#pragma unroll
+JK_UNROLL
         for (int i = 0; i < TM; ++i)
-#pragma unroll
+JK_UNROLL
             for (int wn = 0; wn < WNITER; ++wn) {
                 int m = m0 + aOff + wm * WSUBM + i;
                 int n = n0 + bOff + wn * WSUBN;
@@ -91,7 +91,8 @@ __device__ __forceinline__ void gemm_warp_tiled(JK_GEMM_PARAMS) {
     extern "C" __global__ void __launch_bounds__(THREADS)                                               \
         jk_gemm_warp_tiled_##BM##x##BN##_##s(JK_GEMM_PARAMS) {                                          \
         jk::gemm::gemm_warp_tiled<BM, BN, BK, WM, WN, WNITER, TM, TN, THREADS, jk::Act::E>(JK_GEMM_ARGS); \
-    }
+    }                                                                                                   \
+    JK_REGISTER_KERNEL(jk_gemm_warp_tiled_##BM##x##BN##_##s)
 #define JK_GEMM_WT_ENTRY_128x128(E, s) JK_GEMM_WT_DEFINE(128, 128, 16, 64, 64, 4, 8, 4, 128, E, s)
 #define JK_GEMM_WT_ENTRY_128x64(E, s) JK_GEMM_WT_DEFINE(128, 64, 16, 64, 32, 2, 8, 4, 128, E, s)
 #define JK_GEMM_WT_ENTRY_64x64(E, s) JK_GEMM_WT_DEFINE(64, 64, 16, 32, 32, 2, 4, 4, 128, E, s)
