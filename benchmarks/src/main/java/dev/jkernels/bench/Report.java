@@ -23,7 +23,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.text.DecimalFormat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -179,7 +178,7 @@ public final class Report {
             if (f.anchorTwoLaunchMs() != null) d.addValue(f.anchorTwoLaunchMs() / f.fusedMs(), "PyTorch two-launch / jkernels fused", cat);
         }
         if (d.getColumnCount() == 0) return false;
-        JFreeChart c = bars("Fused conv2d+activation against two launches", subtitle, "conv shape + activation", "speedup (×, above 1 = fused is faster)", d, "0.00");
+        JFreeChart c = bars("Fused conv2d+activation against two launches", subtitle, "conv shape + activation", "speedup (×, above 1 = fused is faster)", d);
         ValueMarker one = new ValueMarker(1.0, Color.DARK_GRAY, new BasicStroke(1.5f));
         one.setLabel("1× (no gain)");
         one.setLabelAnchor(RectangleAnchor.TOP_RIGHT);
@@ -200,7 +199,7 @@ public final class Report {
             if (g.anchorTflops() != null) d.addValue(g.anchorTflops(), "PyTorch cuBLAS (anchors)", cat);
         }
         if (d.getColumnCount() == 0) return false;
-        ChartUtils.saveChartAsPNG(png.toFile(), bars("SGEMM: achieved against cuBLAS" + noLimit(d, 1), subtitle, "M×N×K", "TFLOP/s", d, "0.00"), WIDTH, HEIGHT);
+        ChartUtils.saveChartAsPNG(png.toFile(), bars("SGEMM: achieved against cuBLAS" + noLimit(d, 1), subtitle, "M×N×K", "TFLOP/s", d), WIDTH, HEIGHT);
         return true;
     }
 
@@ -212,7 +211,7 @@ public final class Report {
             if (c.anchorTflops() != null) d.addValue(c.anchorTflops(), "PyTorch cuDNN (anchors)", shortName(c.name()));
         }
         if (d.getColumnCount() == 0) return false;
-        ChartUtils.saveChartAsPNG(png.toFile(), bars("conv2d: achieved against cuDNN" + noLimit(d, 1), subtitle, "convolution", "TFLOP/s", d, "0.000"), WIDTH, HEIGHT);
+        ChartUtils.saveChartAsPNG(png.toFile(), bars("conv2d: achieved against cuDNN" + noLimit(d, 1), subtitle, "convolution", "TFLOP/s", d), WIDTH, HEIGHT);
         return true;
     }
 
@@ -227,7 +226,7 @@ public final class Report {
         }
         if (d.getColumnCount() == 0) return false;
         ChartUtils.saveChartAsPNG(png.toFile(), bars("Activations: achieved against the copy bandwidth", subtitle,
-                "activation (y = f(x), 8 bytes per element)", "GB/s", d, "0"), WIDTH, HEIGHT);
+                "activation (y = f(x), 8 bytes per element)", "GB/s", d), WIDTH, HEIGHT);
         return true;
     }
 
@@ -240,7 +239,7 @@ public final class Report {
         return name.replaceAll(" \\(batch \\d+→(\\d+) on \\w+\\)", " (n=$1)").replaceAll(" \\(n \\d+→(\\d+) on \\w+\\)", " (n=$1)");
     }
 
-    private static JFreeChart bars(String title, String subtitle, String xLabel, String yLabel, DefaultCategoryDataset d, String valueFormat) {
+    private static JFreeChart bars(String title, String subtitle, String xLabel, String yLabel, DefaultCategoryDataset d) {
         JFreeChart chart = ChartFactory.createBarChart(title, xLabel, yLabel, d, PlotOrientation.VERTICAL, true, false, false);
         chart.setBackgroundPaint(Color.WHITE);
         chart.getTitle().setFont(new Font(Font.SANS_SERIF, Font.BOLD, 20));
@@ -265,7 +264,13 @@ public final class Report {
         renderer.setItemMargin(0.05);
         renderer.setDrawBarOutline(false);
         for (int i = 0; i < d.getRowCount(); i++) renderer.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
-        renderer.setDefaultItemLabelGenerator(new StandardCategoryItemLabelGenerator("{2}", new DecimalFormat(valueFormat)));
+        // about three significant digits on every bar, whatever its magnitude (CPU TFLOP/s are tiny)
+        renderer.setDefaultItemLabelGenerator(new StandardCategoryItemLabelGenerator() {
+            @Override public String generateLabel(org.jfree.data.category.CategoryDataset ds, int row, int column) {
+                Number v = ds.getValue(row, column);
+                return v == null ? "" : Tables.rate(v.doubleValue());
+            }
+        });
         renderer.setDefaultItemLabelsVisible(true);
         renderer.setDefaultItemLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
         return chart;

@@ -30,8 +30,8 @@ public final class Tables {
             sb.append("### GEMM (C = A·B, FP32)\n\n");
             List<String[]> rows = new ArrayList<>();
             for (BenchResult.GemmRow g : r.gemm()) {
-                rows.add(new String[] {g.label(), g.algorithm(), ms(g.ms()), fmt(g.tflops(), 2), ms(g.cublasMs()), fmt(g.cublasTflops(), 2),
-                        pct(g.shareOfCublas()), fmt(g.anchorTflops(), 2), pct(g.shareOfAnchor()), status(g.check(), g.skipped())});
+                rows.add(new String[] {g.label(), g.algorithm(), ms(g.ms()), rate(g.tflops()), ms(g.cublasMs()), rate(g.cublasTflops()),
+                        pct(g.shareOfCublas()), rate(g.anchorTflops()), pct(g.shareOfAnchor()), status(g.check(), g.skipped())});
             }
             sb.append(table(new String[] {"M×N×K", "algorithm", "ms", "TFLOP/s", "cuBLAS ms", "cuBLAS TFLOP/s", "% of cuBLAS",
                     "PyTorch TFLOP/s", "% of PyTorch", "check"}, rows)).append('\n');
@@ -40,7 +40,7 @@ public final class Tables {
             sb.append("### conv2d (NCHW, bias, FP32)\n\n");
             List<String[]> rows = new ArrayList<>();
             for (BenchResult.ConvRow c : r.conv2d()) {
-                rows.add(new String[] {c.name(), c.shape(), ms(c.ms()), fmt(c.tflops(), 3), fmt(c.anchorTflops(), 2),
+                rows.add(new String[] {c.name(), c.shape(), ms(c.ms()), rate(c.tflops()), rate(c.anchorTflops()),
                         pct(c.shareOfAnchor()), status(c.check(), c.skipped())});
             }
             sb.append(table(new String[] {"conv", "N×C×H×W k R×S/stride pad", "ms", "TFLOP/s", "cuDNN TFLOP/s", "% of cuDNN", "check"}, rows)).append('\n');
@@ -49,8 +49,8 @@ public final class Tables {
             sb.append("### activation (y = f(x), 8 bytes per element)\n\n");
             List<String[]> rows = new ArrayList<>();
             for (BenchResult.ActivationRow a : r.activation()) {
-                rows.add(new String[] {a.name(), Long.toString(a.n()), ms(a.ms()), fmt(a.gbps(), 1), pct(a.shareOfCopy()),
-                        fmt(a.anchorGbps(), 1), pct(a.shareOfAnchor()), status(a.check(), a.skipped())});
+                rows.add(new String[] {a.name(), Long.toString(a.n()), ms(a.ms()), rate(a.gbps()), pct(a.shareOfCopy()),
+                        rate(a.anchorGbps()), pct(a.shareOfAnchor()), status(a.check(), a.skipped())});
             }
             sb.append(table(new String[] {"activation", "elements", "ms", "GB/s", "% of copy", "PyTorch GB/s", "% of PyTorch", "check"}, rows)).append('\n');
         }
@@ -93,6 +93,13 @@ public final class Tables {
     static String ms(Double v) {
         if (v == null) return "–";
         return v >= 100 ? fmt(v, 1) : v >= 1 ? fmt(v, 3) : fmt(v, 4);
+    }
+
+    /** A throughput with about three significant digits: 4294.9, 35.80, 0.0181 (CPU figures are small). */
+    static String rate(Double v) {
+        if (v == null || v.isNaN()) return "–";
+        double a = Math.abs(v);
+        return fmt(v, a >= 100 ? 1 : a >= 1 ? 2 : a >= 0.01 ? 4 : 6);
     }
 
     static String fmt(Double v, int digits) {
