@@ -23,12 +23,14 @@ import java.util.List;
  * @param copy the device-to-device copy bandwidth measured in this run (the memory-bound limit)
  * @param cublas whether cuBLAS ran through JCublas, and if not why
  * @param anchors which anchors file was used (device and path), or null
+ * @param complete false while the run is in progress (the harness rewrites its JSON after each
+ *     workload, so a run cut short leaves a partial file that says so)
  */
 public record BenchResult(String tool, String date, String backend, String backendKind, String backendDescription,
                           boolean gpu, String note, String java, String os, int cores, String timing, String l2Flush,
                           int warmup, int reps, long seed, Copy copy, String cublas, String anchors,
                           List<GemmRow> gemm, List<ConvRow> conv2d, List<ActivationRow> activation, List<FusedRow> fused,
-                          int checkFailures) {
+                          int checkFailures, boolean complete) {
 
     public BenchResult {
         gemm = gemm == null ? List.of() : List.copyOf(gemm);

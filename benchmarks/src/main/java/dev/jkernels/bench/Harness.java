@@ -163,7 +163,9 @@ public final class Harness {
             Workloads w = o.quick() ? Workloads.quick() : o.workloads() != null ? Workloads.read(o.workloads()) : Workloads.builtIn();
             Anchors anchors = o.anchors() != null ? Anchors.read(o.anchors()) : null;
             Harness h = new Harness(backend, o, anchors, System.err);
-            BenchResult r = h.run(w);
+            // with --json the file is rewritten after every workload, so a run stopped by a time
+            // limit still leaves what it measured (marked "complete": false)
+            BenchResult r = h.run(w, o.json() == null ? x -> {} : x -> x.write(o.json()));
             System.out.print(Tables.render(r));
             System.out.flush();
             if (o.json() != null) {
@@ -227,7 +229,10 @@ public final class Harness {
         };
     }
 
-    BenchResult run(Workloads w) {
+    BenchResult run(Workloads w) { return run(w, r -> {}); }
+
+    /** Runs {@code w}; {@code snapshot} receives the partial result after each workload (for --json). */
+    BenchResult run(Workloads w, java.util.function.Consumer<BenchResult> snapshot) {
         progress.println("harness: backend " + backend.name() + " (" + backend.description() + ")"
                 + (cuda ? "" : " -- NOT a GPU: " + (backend.kind() == BackendKind.CPU ? "the CPU backend" : "the emulator (CUDA kernels on the CPU)")));
         List<BenchResult.GemmRow> gemm = new ArrayList<>();
@@ -243,17 +248,32 @@ public final class Harness {
             copy = measureCopy();
             copyGbps = copy.gbps();
             progress.printf(Locale.ROOT, "copy: %.1f GB/s (%d MiB each way)%n", copy.gbps(), copy.bytes() / 2 >> 20);
-            if (options.only().contains("gemm")) for (Workloads.Gemm g : w.gemm()) gemm.addAll(runGemm(g));
+            // cheapest first, the biggest GEMMs last: a run cut short by a time limit keeps the most
+            if (options.only().contains("activation")) {
+                for (String name : w.activations()) {
+                    act.add(runActivation(name, w.activationElements()));
+                    snapshot.accept(result(copy, gemm, conv, act, fused, false));
+                }
+            }
             boolean convs = options.only().contains("conv2d"), fuse = options.only().contains("fused");
             if (convs || fuse) {
                 for (Workloads.Conv c : w.conv2d()) {
                     runConv(c, w.convActivations(), convs, fuse, conv, fused);
+                    snapshot.accept(result(copy, gemm, conv, act, fused, false));
                 }
             }
-            if (options.only().contains("activation")) {
-                for (String name : w.activations()) act.add(runActivation(name, w.activationElements()));
+            if (options.only().contains("gemm")) {
+                for (Workloads.Gemm g : w.gemm()) {
+                    gemm.addAll(runGemm(g));
+                    snapshot.accept(result(copy, gemm, conv, act, fused, false));
+                }
             }
         }
+        return result(copy, gemm, conv, act, fused, true);
+    }
+
+    private BenchResult result(BenchResult.Copy copy, List<BenchResult.GemmRow> gemm, List<BenchResult.ConvRow> conv,
+                               List<BenchResult.ActivationRow> act, List<BenchResult.FusedRow> fused, boolean complete) {
         String note = switch (backend.kind()) {
             case CUDA -> null;
             case CPU -> "CPU backend: these are CPU figures, not GPU figures (no GPU was used).";
@@ -268,7 +288,7 @@ public final class Harness {
                 cuda ? "before each repeat of problems under " + (FLUSH_BELOW_BYTES >> 20) + " MiB (" + (4L * FLUSH_FLOATS >> 20) + " MiB copy)"
                         : "none (not a GPU)",
                 options.warmup(), options.reps(), options.seed(), copy, cuda ? cublasNote : "not on this backend (CUDA only)",
-                anchorsNote, gemm, conv, act, fused, checkFailures);
+                anchorsNote, gemm, conv, act, fused, checkFailures, complete);
     }
 
     // ---- timing ---------------------------------------------------------------------------------

@@ -150,7 +150,7 @@ public final class Report {
         }
         return new BenchResult(r.tool(), r.date(), r.backend(), r.backendKind(), r.backendDescription(), r.gpu(), r.note(), r.java(),
                 r.os(), r.cores(), r.timing(), r.l2Flush(), r.warmup(), r.reps(), r.seed(), r.copy(), r.cublas(),
-                r.anchors() != null ? r.anchors() : source, gemm, conv, act, fused, r.checkFailures());
+                r.anchors() != null ? r.anchors() : source, gemm, conv, act, fused, r.checkFailures(), r.complete());
     }
 
     /** The anchor conv of this name whose shape string is the one measured (a scaled-down row has another name). */
