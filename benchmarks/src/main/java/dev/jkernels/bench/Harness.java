@@ -175,7 +175,7 @@ public final class Harness {
             failures = r.checkFailures();
         }
         if (failures > 0) {
-            System.err.println("harness: " + failures + " result(s) failed the spot check");
+            System.err.println("harness: " + failures + " result(s) failed (a wrong result in the spot check, or an error)");
             System.exit(1);
         }
     }
@@ -492,8 +492,10 @@ public final class Harness {
                 backend.activation(act, ty, tz);
                 backend.synchronize();
                 SpotCheck.Outcome two = SpotCheck.check(tz.toArray(), ref, seedFor("check2" + cv.name() + an), where);
-                // fused: one call into tz (cleared first, so a no-op could not pass on stale data)
-                backend.copy(ty, tz);
+                // fused: one call into ty, filled with NaN first so that an element it fails to write fails the check
+                float[] nan = new float[Math.toIntExact(outputs)];
+                Arrays.fill(nan, Float.NaN);
+                ty.copyFrom(nan);
                 backend.conv2dActivation(spec, act, tx, tw, tb, ty);
                 backend.synchronize();
                 SpotCheck.Outcome one = SpotCheck.check(ty.toArray(), ref, seedFor("check1" + cv.name() + an), where);
@@ -517,7 +519,17 @@ public final class Harness {
             }
         } catch (RuntimeException e) {
             checkFailures++;
-            if (convRows) conv.add(new BenchResult.ConvRow(name, cv.shape(), outputs, null, null, anchorTflops, null, "FAILED: " + e.getMessage(), null));
+            if (convRows && conv.stream().noneMatch(r -> r.name().equals(name))) {
+                conv.add(new BenchResult.ConvRow(name, cv.shape(), outputs, null, null, anchorTflops, null, "FAILED: " + e.getMessage(), null));
+            }
+            if (fusedRows) {
+                for (String an : activations) {
+                    if (fused.stream().noneMatch(f -> f.name().equals(name) && f.activation().equals(an))) {
+                        fused.add(new BenchResult.FusedRow(name, an, outputs, null, null, null, null, null, null, null,
+                                "FAILED: " + e.getMessage(), null));
+                    }
+                }
+            }
             progress.println("conv " + name + ": FAILED: " + e);
         }
     }

@@ -24,7 +24,7 @@ public final class Tables {
         if (r.cublas() != null) sb.append("- cuBLAS (JCublas): ").append(r.cublas()).append('\n');
         sb.append("- PyTorch anchors: ").append(r.anchors() == null ? "none given (--anchors anchors.json)" : r.anchors()).append('\n');
         if (!r.complete()) sb.append("- **incomplete run: stopped before the end of the workload list**\n");
-        if (r.checkFailures() > 0) sb.append("- **").append(r.checkFailures()).append(" result(s) FAILED the spot check and were not timed**\n");
+        if (r.checkFailures() > 0) sb.append("- **").append(r.checkFailures()).append(" result(s) FAILED (a wrong result in the spot check, or an error) and were not timed**\n");
         sb.append('\n');
 
         if (!r.gemm().isEmpty()) {
