@@ -128,22 +128,26 @@ unsigned grid_for(long long n, int perThread) {
     return (unsigned)std::max(1LL, std::min(b, 8192LL));
 }
 
-void check_activation(const ActName& a, const char* variant, long long n, unsigned grid, bool inPlace) {
+// offset > 0 shifts every pointer by that many floats off the 256-byte allocation: the vec4 kernels
+// must notice the misalignment and take their scalar path.
+void check_activation(const ActName& a, const char* variant, long long n, unsigned grid, bool inPlace, int offset = 0) {
     const float alpha = a.act == jk::Act::LEAKY_RELU ? 0.2f : a.act == jk::Act::ELU ? 0.7f : 0.f;
     std::vector<float> x(n), g(n);
     for (long long i = 0; i < n; ++i) {
         x[i] = -9.f + 18.f * (float)((i * 7919) % 1001) / 1000.f;
         g[i] = 0.5f + 0.25f * (float)(i % 5);
     }
-    float* dx_in = dalloc(n);
-    float* dy = inPlace ? dx_in : dalloc(n);
-    float* dg = dalloc(n);
-    float* dgrad = dalloc(n);
+    float* bases[4] = {dalloc(n + offset), inPlace ? nullptr : dalloc(n + offset), dalloc(n + offset), dalloc(n + offset)};
+    float* dx_in = bases[0] + offset;
+    float* dy = inPlace ? dx_in : bases[1] + offset;
+    float* dg = bases[2] + offset;
+    float* dgrad = bases[3] + offset;
     std::memcpy(dx_in, x.data(), n * 4);
     std::memcpy(dg, g.data(), n * 4);
     std::string fwd = std::string("jk_act_fwd_") + variant + "_" + a.suffix;
     std::string bwd = std::string("jk_act_bwd_") + variant + "_" + a.suffix;
-    std::string what = fwd + " n=" + std::to_string(n) + " grid=" + std::to_string(grid) + (inPlace ? " in place" : "");
+    std::string what = fwd + " n=" + std::to_string(n) + " grid=" + std::to_string(grid) + (inPlace ? " in place" : "") +
+                       (offset ? " misaligned" : "");
     Args fa;
     fa.add<const float*>(dx_in).add<float*>(dy).add<long long>(n).add<float>(alpha);
     std::string err = launch(fwd, grid, 256, fa);
@@ -174,10 +178,7 @@ void check_activation(const ActName& a, const char* variant, long long n, unsign
     }
     ++g_checks;
     jkemu_free(dsaved);
-    jkemu_free(dx_in);
-    if (!inPlace) jkemu_free(dy);
-    jkemu_free(dg);
-    jkemu_free(dgrad);
+    for (float* b : bases) if (b) jkemu_free(b);
 }
 
 void suite_real() {
@@ -189,6 +190,7 @@ void suite_real() {
                 check_activation(a, variant, n, grid_for(n, variant[0] == 'v' ? 4 : 1), false);
                 check_activation(a, variant, n, 1, n % 2 == 1);  // one block: the loop strides; odd n in place
             }
+            check_activation(a, variant, 1031, grid_for(1031, 1), false, 1);  // misaligned by one float
         }
     }
     if (g_mode == 2) return;  // serial mode cannot run kernels with barriers
