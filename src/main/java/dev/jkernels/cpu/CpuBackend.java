@@ -5,28 +5,155 @@ import dev.jkernels.Activation;
 import dev.jkernels.BackendKind;
 import dev.jkernels.Conv2dGeometry;
 import dev.jkernels.Conv2dSpec;
+import dev.jkernels.GemmAlgorithm;
 import dev.jkernels.GemmSpec;
+import dev.jkernels.Layout;
 import dev.jkernels.Tensor;
 import dev.jkernels.spi.TensorStorage;
 
-/** Pure-Java backend: parallel, cache-blocked; the reference for the others. (Being written.) */
+/**
+ * Pure-Java backend: tensors are {@code float[]} on the Java heap (at most 2^31−1 elements each),
+ * ops run on the backend's own fork-join pool. GEMM and conv2d share one packed, cache-blocked GEMM
+ * core; conv2d gathers its im2col rows on the fly and fuses bias and activation into the GEMM
+ * epilogue.
+ *
+ * <p>The GEMM core comes in two forms. With {@code --add-modules jdk.incubator.vector} on the JVM
+ * command line, a register-blocked Vector API micro-kernel ({@link VectorGemmKernel}, about 2× faster
+ * here); without it, FMA loops written so that C2 auto-vectorises them ({@link GemmKernel}). The
+ * system property {@code jkernels.cpu.vectorApi=false} forces the second. {@link #description()}
+ * says which one runs.
+ */
 public final class CpuBackend extends AbstractBackend {
-    private final int threads;
+    /** Element-wise work below this many elements stays on the calling thread. */
+    private static final int ELEMENTWISE_CHUNK = 1 << 15;
+
+    /** Whether this JVM can run {@link VectorGemmKernel}: module resolved, not switched off, wide enough. */
+    public static final boolean VECTOR_API_AVAILABLE = detectVectorApi();
+
+    private final WorkerPool pool;
+    private final boolean vectorApi;
 
     public CpuBackend() { this(Runtime.getRuntime().availableProcessors()); }
 
-    public CpuBackend(int threads) {
+    public CpuBackend(int threads) { this(threads, true); }
+
+    /**
+     * @param threads worker threads (at least 1)
+     * @param useVectorApi run the Vector API GEMM kernel when {@link #VECTOR_API_AVAILABLE}; false
+     *     always runs the auto-vectorised one (tests use it to check both)
+     */
+    public CpuBackend(int threads, boolean useVectorApi) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
-        this.threads = threads;
+        this.pool = new WorkerPool(threads);
+        this.vectorApi = useVectorApi && VECTOR_API_AVAILABLE;
     }
+
+    private static boolean detectVectorApi() {
+        if (!Boolean.parseBoolean(System.getProperty("jkernels.cpu.vectorApi", "true"))) return false;
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return false;
+        try {
+            return VectorGemmKernel.supported();
+        } catch (LinkageError e) {
+            return false;
+        }
+    }
+
+    public int threads() { return pool.threads(); }
+
+    /** True when this backend's GEMM and conv run on the Vector API kernel. */
+    public boolean usesVectorApi() { return vectorApi; }
 
     @Override public BackendKind kind() { return BackendKind.CPU; }
     @Override public String name() { return "cpu"; }
-    @Override public String description() { return "cpu (" + threads + " threads)"; }
+    @Override public String description() {
+        return "cpu (" + pool.threads() + " threads, Java " + Runtime.version() + ", GEMM: "
+                + (vectorApi ? VectorGemmKernel.describe() : "auto-vectorised FMA loops") + ")";
+    }
 
-    @Override protected TensorStorage allocate(long count) { throw new IllegalStateException("CpuBackend: being written"); }
-    @Override protected void runGemm(GemmSpec spec, int m, int n, int k, Tensor a, Tensor b, Tensor bias, Tensor c) { throw new IllegalStateException("being written"); }
-    @Override protected void runConv2d(Conv2dSpec spec, Conv2dGeometry g, Activation activation, Tensor input, Tensor filters, Tensor bias, Tensor output) { throw new IllegalStateException("being written"); }
-    @Override protected void runActivation(Activation activation, Tensor x, Tensor y) { throw new IllegalStateException("being written"); }
-    @Override protected void runActivationBackward(Activation activation, Tensor saved, Tensor dy, Tensor dx) { throw new IllegalStateException("being written"); }
+    private void multiply(int m, int n, int k, GemmKernel.RowBlockSource a, GemmKernel.RowSource b, GemmKernel.Epilogue e) {
+        if (vectorApi) {
+            VectorGemmKernel.multiply(m, n, k, a, b, e, pool);
+        } else {
+            GemmKernel.multiply(m, n, k, a, b, e, pool);
+        }
+    }
+
+    @Override protected TensorStorage allocate(long count) { return HeapStorage.allocate(count); }
+
+    @Override protected void release() { pool.shutdown(); }
+
+    private static float[] data(Tensor t) { return ((HeapStorage) t.storage()).array(); }
+
+    @Override
+    protected void runGemm(GemmSpec spec, int m, int n, int k, Tensor a, Tensor b, Tensor bias, Tensor c) {
+        if (spec.algorithm() == GemmAlgorithm.CUBLAS) {
+            throw new IllegalArgumentException("spec: algorithm CUBLAS needs the CUDA backend, this is " + name());
+        }
+        // op(A)(i, p) and op(B)(p, j) as strided views of the row-major arrays.
+        GemmKernel.Strided av = spec.transA() ? new GemmKernel.Strided(data(a), 0, 1, m) : new GemmKernel.Strided(data(a), 0, k, 1);
+        GemmKernel.Strided bv = spec.transB() ? new GemmKernel.Strided(data(b), 0, 1, k) : new GemmKernel.Strided(data(b), 0, n, 1);
+        GemmKernel.Epilogue e = new GemmKernel.Epilogue(data(c), 0, n, 1, spec.alpha(), spec.beta(),
+                bias == null ? null : data(bias), 0, false, spec.activation());
+        if (n < 32 && m > n) {
+            // Skinny C: the vector loop runs along j, so compute Cᵀ = op(B)ᵀ·op(A)ᵀ, which is long in j.
+            multiply(n, m, k, bv.transposed(), av.transposed(), e.transposed());
+        } else {
+            multiply(m, n, k, av, bv, e);
+        }
+    }
+
+    /**
+     * Per image and group, one GEMM: filters [K/groups, C/groups·R·S] × im2col [C/groups·R·S, P·Q],
+     * stored straight into the NCHW or NHWC output with bias (per output channel) and activation
+     * fused. Small GEMMs run one per task, in parallel over images and groups; large ones run one
+     * after another, each parallel inside.
+     */
+    @Override
+    protected void runConv2d(Conv2dSpec spec, Conv2dGeometry g, Activation activation, Tensor input, Tensor filters,
+                             Tensor bias, Tensor output) {
+        float[] in = data(input), w = data(filters), out = data(output), b = bias == null ? null : data(bias);
+        int kpg = g.filtersPerGroup(), crs = g.channelsPerGroup() * g.r() * g.s(), pq = g.p() * g.q();
+        int jobs = g.n() * g.groups();
+        boolean outerParallel = (long) kpg * pq * crs < GemmKernel.PARALLEL_MIN_FMAS * 4 && jobs > 1;
+        java.util.function.IntConsumer job = t -> {
+            int image = t / g.groups(), group = t % g.groups();
+            GemmKernel.Strided filterRows = new GemmKernel.Strided(w, group * kpg * crs, crs, 1);
+            GemmKernel.Epilogue e = g.layout() == Layout.NCHW
+                    ? new GemmKernel.Epilogue(out, (image * g.k() + group * kpg) * pq, pq, 1, 1f, 0f, b, group * kpg, true, activation)
+                    : new GemmKernel.Epilogue(out, image * pq * g.k() + group * kpg, 1, g.k(), 1f, 0f, b, group * kpg, true, activation);
+            multiply(kpg, pq, crs, filterRows, new Im2colRows(in, g, image, group), e);
+        };
+        if (outerParallel) {
+            pool.forEach(jobs, job);
+        } else {
+            for (int t = 0; t < jobs; t++) job.accept(t);
+        }
+    }
+
+    @Override
+    protected void runActivation(Activation activation, Tensor x, Tensor y) {
+        float[] xs = data(x), ys = data(y);
+        chunked(xs.length, (from, to) -> {
+            for (int i = from; i < to; i++) ys[i] = activation.apply(xs[i]);
+        });
+    }
+
+    @Override
+    protected void runActivationBackward(Activation activation, Tensor saved, Tensor dy, Tensor dx) {
+        float[] s = data(saved), g = data(dy), out = data(dx);
+        chunked(s.length, (from, to) -> {
+            for (int i = from; i < to; i++) out[i] = activation.backward(s[i], g[i]);
+        });
+    }
+
+    private interface RangeBody { void run(int from, int to); }
+
+    private void chunked(int n, RangeBody body) {
+        int chunks = (n + ELEMENTWISE_CHUNK - 1) / ELEMENTWISE_CHUNK;
+        if (chunks <= 1) {
+            body.run(0, n);
+            return;
+        }
+        pool.forEach(chunks, c -> body.run(c * ELEMENTWISE_CHUNK, Math.min(n, (c + 1) * ELEMENTWISE_CHUNK)));
+    }
 }
