@@ -1,0 +1,26 @@
+package dev.jkernels.ops;
+
+import dev.jkernels.Activation;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Every activation kind once (default α), plus the parametrised kinds with a non-default α. */
+public final class ActivationCatalog {
+    private ActivationCatalog() {}
+
+    public static List<Activation> all() {
+        List<Activation> all = new ArrayList<>();
+        for (Activation.Kind k : Activation.Kind.values()) all.add(Activation.of(k));
+        all.add(Activation.leakyRelu(0.2f));
+        all.add(Activation.elu(0.5f));
+        return all;
+    }
+
+    /** Every kind once, without the extra α variants. */
+    public static List<Activation> kinds() {
+        List<Activation> all = new ArrayList<>();
+        for (Activation.Kind k : Activation.Kind.values()) all.add(Activation.of(k));
+        return all;
+    }
+}

@@ -1,0 +1,15 @@
+package dev.jkernels.ops;
+
+import dev.jkernels.Backend;
+import dev.jkernels.BackendKind;
+import dev.jkernels.testing.Scale;
+import dev.jkernels.testing.TestBackends;
+
+/**
+ * The Conv2d op tests on the emulated backend (the CUDA kernels compiled for the CPU), on small
+ * shapes. Skipped when the build has no emulator, unless -Djkernels.requireEmulator=true.
+ */
+class EmulatedConv2dOpTest extends AbstractConv2dOpTest {
+    @Override protected Backend createBackend() { return TestBackends.open(BackendKind.EMULATED); }
+    @Override protected Scale scale() { return Scale.SMALL; }
+}
