@@ -6,6 +6,13 @@
 
 #define JK_HD __host__ __device__ __forceinline__
 
+#ifndef JK_EMULATOR
+// Under nvcc: the emulator's launch registry does not exist, and dynamic shared memory is the
+// usual unsized extern array. cuda/emu/cuda_emu.h defines both macros for g++.
+#define JK_REGISTER_KERNEL(fn)
+#define JK_DYNAMIC_SHARED(type, name) extern __shared__ type name[]
+#endif
+
 namespace jk {
 
 // Element counts and offsets that can pass 2^31 (a 64 M-float tensor times a batch) are int64.

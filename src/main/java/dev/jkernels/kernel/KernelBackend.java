@@ -7,29 +7,112 @@ import dev.jkernels.Conv2dGeometry;
 import dev.jkernels.Conv2dSpec;
 import dev.jkernels.GemmSpec;
 import dev.jkernels.Tensor;
+import dev.jkernels.nativeloader.CudaProbe;
+import dev.jkernels.nativeloader.CudaVerdict;
 import dev.jkernels.spi.TensorStorage;
 
-/** The CUDA kernels through a {@code KernelLauncher}: CUDA or emulated. (Being written.) */
+/**
+ * The CUDA kernels behind the {@link dev.jkernels.Backend} API, through a {@link KernelLauncher}:
+ * the GPU ({@link #cuda}) or the same kernels compiled for the CPU ({@link #emulated}). Every op
+ * turns its (already validated) arguments into {@link KernelLaunch}es here, once, for both
+ * launchers: so the emulator runs the exact grid, block, shared memory and argument list the GPU
+ * gets. Thread-safe: launches from many threads go to one stream (CUDA) or one at a time (emulator).
+ */
 public final class KernelBackend extends AbstractBackend {
-    private KernelBackend() {}
+    private final KernelLauncher launcher;
+    private final BackendKind kind;
+    private final String name;
+    private final ActivationKernels.Variant activationVariant = ActivationKernels.configuredVariant();
 
-    public static KernelBackend cuda(int deviceIndex) { throw new IllegalStateException("CUDA backend: being written"); }
+    private KernelBackend(KernelLauncher launcher, BackendKind kind, String name) {
+        this.launcher = launcher;
+        this.kind = kind;
+        this.name = name;
+    }
 
-    public static KernelBackend emulated() { throw new IllegalStateException("emulated backend: being written"); }
+    /**
+     * The kernels on GPU {@code deviceIndex}.
+     *
+     * @throws IllegalStateException with the CUDA probe's reason when CUDA is not usable here
+     */
+    public static KernelBackend cuda(int deviceIndex) {
+        CudaVerdict v = CudaProbe.verdict();
+        if (!v.cudaUsable()) throw new IllegalStateException("CUDA backend unavailable: " + v.reason());
+        return new KernelBackend(CudaLauncher.open(deviceIndex), BackendKind.CUDA, "cuda:" + deviceIndex);
+    }
+
+    /** The kernels on the CPU, in the mode {@link EmulatorMode#configured()} says (fibers by default). */
+    public static KernelBackend emulated() { return emulated(EmulatorMode.configured()); }
+
+    /** @throws IllegalStateException when this build has no emulator library for this platform */
+    public static KernelBackend emulated(EmulatorMode mode) {
+        return new KernelBackend(EmulatedLauncher.open(mode), BackendKind.EMULATED, "emulated");
+    }
+
+    /** The launcher, for benchmarks and tests that launch kernel variants by name. */
+    public KernelLauncher launcher() { return launcher; }
 
     /**
      * Runs {@code op} and returns its time in milliseconds: CUDA events on this backend's stream
      * (kernel time), or the wall clock for the emulator. For the benchmark harness.
      */
-    public double timeMillis(Runnable op) { throw new IllegalStateException("being written"); }
+    public double timeMillis(Runnable op) {
+        ensureOpen();
+        return launcher.timeMillis(op);
+    }
 
-    @Override public BackendKind kind() { return BackendKind.EMULATED; }
-    @Override public String name() { return "emulated"; }
-    @Override public String description() { return "emulated"; }
+    @Override public BackendKind kind() { return kind; }
 
-    @Override protected TensorStorage allocate(long count) { throw new IllegalStateException("being written"); }
-    @Override protected void runGemm(GemmSpec spec, int m, int n, int k, Tensor a, Tensor b, Tensor bias, Tensor c) { throw new IllegalStateException("being written"); }
-    @Override protected void runConv2d(Conv2dSpec spec, Conv2dGeometry g, Activation activation, Tensor input, Tensor filters, Tensor bias, Tensor output) { throw new IllegalStateException("being written"); }
-    @Override protected void runActivation(Activation activation, Tensor x, Tensor y) { throw new IllegalStateException("being written"); }
-    @Override protected void runActivationBackward(Activation activation, Tensor saved, Tensor dy, Tensor dx) { throw new IllegalStateException("being written"); }
+    @Override public String name() { return name; }
+
+    @Override public String description() { return name + ": " + launcher.description(); }
+
+    /** The device buffer behind a checked tensor of this backend. */
+    static DeviceBuffer buffer(Tensor t) { return ((DeviceStorage) t.storage()).buffer(); }
+
+    @Override protected TensorStorage allocate(long count) {
+        DeviceBuffer b = launcher.allocate(count * Float.BYTES);
+        try {
+            launcher.zero(b, 0, count);
+        } catch (RuntimeException e) {
+            launcher.free(b);
+            throw e;
+        }
+        return new DeviceStorage(launcher, b, count);
+    }
+
+    @Override protected void copyBetween(Tensor src, Tensor dst) {
+        if (src.backend() == this) {
+            launcher.copy(buffer(src), buffer(dst), src.size());
+        } else {
+            super.copyBetween(src, dst);
+        }
+    }
+
+    @Override public void synchronize() {
+        super.synchronize();
+        launcher.synchronize();
+    }
+
+    @Override protected void release() { launcher.close(); }
+
+    @Override protected void runGemm(GemmSpec spec, int m, int n, int k, Tensor a, Tensor b, Tensor bias, Tensor c) {
+        throw new IllegalStateException("gemm on " + name + ": the GEMM kernels are not in this build yet");
+    }
+
+    @Override protected void runConv2d(Conv2dSpec spec, Conv2dGeometry g, Activation activation, Tensor input, Tensor filters,
+                                       Tensor bias, Tensor output) {
+        throw new IllegalStateException("conv2d on " + name + ": the conv kernels are not in this build yet");
+    }
+
+    @Override protected void runActivation(Activation activation, Tensor x, Tensor y) {
+        String op = "activation " + activation + " forward on " + x.shape() + (x == y ? " (in place)" : "");
+        launcher.launch(ActivationKernels.forward(activation, activationVariant, buffer(x), buffer(y), x.size(), op));
+    }
+
+    @Override protected void runActivationBackward(Activation activation, Tensor saved, Tensor dy, Tensor dx) {
+        String op = "activation " + activation + " backward on " + saved.shape() + (dy == dx ? " (in place)" : "");
+        launcher.launch(ActivationKernels.backward(activation, activationVariant, buffer(saved), buffer(dy), buffer(dx),
+                saved.size(), op));
+    }
 }

@@ -1,10 +1,346 @@
 package dev.jkernels.nativeloader;
 
-/** Probes CUDA once and caches the verdict. (Being written.) */
+import dev.jkernels.nativeloader.CudaVerdict.Problem;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Probes CUDA once per process and caches the {@link CudaVerdict}, with its reason.
+ *
+ * <p>The order of the checks, each stopping at the first failure:
+ * <ol>
+ *   <li>{@code libcuda.so.1} loads (through JNA's {@code dlopen}, before any JCuda class is touched);</li>
+ *   <li>JCuda's native library loads. Its static initialiser fails once with an
+ *       {@link UnsatisfiedLinkError} and then, sticky, with {@link NoClassDefFoundError} on every
+ *       later touch: this is why the probe runs once, caches, and never touches JCuda again after a
+ *       failure;</li>
+ *   <li>{@code cuInit} succeeds and lists at least one device;</li>
+ *   <li>the driver's CUDA version is at least the major version of the nvcc that compiled the
+ *       kernels ({@code build.properties}; minor-version compatibility covers the rest as long as
+ *       the fatbin holds SASS for the device);</li>
+ *   <li>the build carries the kernel fatbin;</li>
+ *   <li>some device has a compute capability at least the lowest SASS target of the fatbin.</li>
+ * </ol>
+ * Independently: {@code libcuda.so.12} for cuBLAS (only the cuBLAS path is off without it) and the
+ * emulator library (the kernels compiled for the CPU).
+ *
+ * <p>Thread-safe; the probe never throws: every failure becomes a verdict.
+ */
 public final class CudaProbe {
+    /** The library JCublas 12.6 links against. */
+    public static final String CUBLAS_LIBRARY = "libcublas.so.12";
+
+    private static final Object LOCK = new Object();
+    private static volatile CudaVerdict verdict;
+
     private CudaProbe() {}
 
+    /** The verdict, probed on the first call (on any thread) and the same instance ever after. */
     public static CudaVerdict verdict() {
-        return new CudaVerdict(false, "the probe is being written", false, "the probe is being written");
+        CudaVerdict v = verdict;
+        if (v != null) return v;
+        synchronized (LOCK) {
+            if (verdict == null) verdict = probeSafely();
+            return verdict;
+        }
+    }
+
+    /** The name of the CUDA driver library on this OS, or empty where CUDA has none (macOS). */
+    static Optional<String> driverLibraryName() {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        if (os.contains("win")) return Optional.of("nvcuda");
+        if (os.contains("mac") || os.contains("darwin")) return Optional.empty();
+        return Optional.of("libcuda.so.1");
+    }
+
+    private static CudaVerdict probeSafely() {
+        String jcudaVersion = jcudaVersion();
+        String buildCuda = KernelResources.nvccVersion().orElse(null);
+        Emulator emu = probeEmulator();
+        try {
+            return probe(jcudaVersion, buildCuda, emu);
+        } catch (RuntimeException | LinkageError e) {
+            String why = "the CUDA probe failed unexpectedly: " + e;
+            return new CudaVerdict(false, why, false, "CUDA not usable: " + why, Problem.PROBE_FAILED, 0,
+                    buildCuda, jcudaVersion, List.of(), emu.usable, emu.reason);
+        }
+    }
+
+    private static CudaVerdict probe(String jcudaVersion, String buildCuda, Emulator emu) {
+        final class Result {
+            CudaVerdict fail(Problem p, String why, int driver, List<DeviceInfo> devices) {
+                return new CudaVerdict(false, why, false, "CUDA not usable: " + why, p, driver, buildCuda,
+                        jcudaVersion, devices, emu.usable, emu.reason);
+            }
+        }
+        Result r = new Result();
+
+        // 1. The driver library, without touching JCuda (whose failure would be sticky).
+        Optional<String> driverLib = driverLibraryName();
+        if (driverLib.isEmpty()) {
+            return r.fail(Problem.NO_DRIVER_LIBRARY, "no CUDA driver exists for " + System.getProperty("os.name"), 0, List.of());
+        }
+        Optional<String> loadError = NativeLibraries.loadError(driverLib.get());
+        if (loadError.isPresent()) {
+            return r.fail(Problem.NO_DRIVER_LIBRARY, "no " + driverLib.get()
+                    + " (the NVIDIA driver library): no NVIDIA driver is installed or visible here ("
+                    + loadError.get() + ")", 0, List.of());
+        }
+
+        // 2.–3. JCuda: native library, driver version, cuInit, devices.
+        if (jcudaVersion == null) {
+            return r.fail(Problem.JCUDA_UNAVAILABLE, "JCuda (org.jcuda:jcuda) is not on the classpath", 0, List.of());
+        }
+        DriverQuery.Answer q;
+        try {
+            q = DriverQuery.run();
+        } catch (LinkageError e) {
+            return r.fail(Problem.JCUDA_UNAVAILABLE, "JCuda's native library did not load ("
+                    + e.getClass().getSimpleName() + ": " + e.getMessage() + "); JCuda " + jcudaVersion
+                    + " needs its jcuda-natives jar for " + System.getProperty("os.name") + " " + System.getProperty("os.arch"), 0, List.of());
+        } catch (RuntimeException e) {   // jcuda.CudaException when exceptions are enabled elsewhere
+            return r.fail(Problem.INIT_FAILED, "the CUDA driver failed: " + e.getMessage(), 0, List.of());
+        }
+        if (q.initError() != null) {
+            if (q.noDevice()) return r.fail(Problem.NO_DEVICE, "no CUDA device: " + q.initError(), q.driverVersion(), List.of());
+            return r.fail(Problem.INIT_FAILED, "cuInit failed: " + q.initError(), q.driverVersion(), List.of());
+        }
+        List<DeviceInfo> devices = q.devices();
+        if (devices.isEmpty()) {
+            return r.fail(Problem.NO_DEVICE, "no CUDA device: the driver (CUDA " + CudaVerdict.formatCudaVersion(q.driverVersion())
+                    + ") lists none", q.driverVersion(), devices);
+        }
+
+        // 4. Driver new enough for the kernels' nvcc.
+        Optional<String> tooOld = driverTooOld(q.driverVersion(), buildCuda);
+        if (tooOld.isPresent()) return r.fail(Problem.DRIVER_TOO_OLD, tooOld.get(), q.driverVersion(), devices);
+
+        // 5. Kernels in this build.
+        if (!KernelResources.hasFatbin()) {
+            return r.fail(Problem.KERNELS_MISSING, "kernels missing from this build: no " + KernelResources.FATBIN
+                    + " on the classpath (it was built where nvcc was absent)", q.driverVersion(), devices);
+        }
+        // 6. A device the SASS (or the PTX, forward) can run on.
+        String targets = KernelResources.cudaTargets().orElse("");
+        int lowest = lowestTarget(targets);
+        if (lowest > 0 && devices.stream().noneMatch(d -> d.computeCode() >= lowest)) {
+            return r.fail(Problem.DEVICE_TOO_OLD, "no device can run this build's kernels: the lowest target is sm_"
+                    + lowest + " (" + targets + "), the devices are " + devices, q.driverVersion(), devices);
+        }
+
+        String why = "driver CUDA " + CudaVerdict.formatCudaVersion(q.driverVersion()) + ", " + devices.size()
+                + (devices.size() == 1 ? " device " : " devices ") + devices
+                + ", kernels built by nvcc " + (buildCuda == null ? "(version not recorded)" : buildCuda)
+                + (targets.isEmpty() ? "" : " for " + targets);
+        boolean cublas;
+        String cublasWhy;
+        Optional<String> cublasError = NativeLibraries.loadError(CUBLAS_LIBRARY);
+        if (cublasError.isPresent()) {
+            cublas = false;
+            cublasWhy = "no " + CUBLAS_LIBRARY + " (JCublas " + jcudaVersion + " needs cuBLAS 12; only the cuBLAS"
+                    + " path is off, the kernels still run): " + cublasError.get();
+        } else {
+            try {
+                cublasWhy = CublasQuery.run() + " (" + CUBLAS_LIBRARY + " from "
+                        + NativeLibraries.location(CUBLAS_LIBRARY).orElse("the library path") + ")";
+                cublas = true;
+            } catch (LinkageError | RuntimeException e) {
+                cublas = false;
+                cublasWhy = "JCublas did not load although " + CUBLAS_LIBRARY + " did: " + e;
+            }
+        }
+        return new CudaVerdict(true, why, cublas, cublasWhy, Problem.NONE, q.driverVersion(), buildCuda,
+                jcudaVersion, devices, emu.usable, emu.reason);
+    }
+
+    /**
+     * Why the driver is too old for kernels compiled by nvcc {@code buildCuda}, or empty if it is not.
+     * CUDA's minor-version compatibility lets SASS built by CUDA X.y run on any X.z driver; a driver
+     * of an older major version cannot load it.
+     */
+    static Optional<String> driverTooOld(int driverVersion, String buildCuda) {
+        int needed = parseCudaVersion(buildCuda);
+        if (needed <= 0 || driverVersion <= 0) return Optional.empty();
+        if (driverVersion / 1000 < needed / 1000) {
+            return Optional.of("driver too old for this build's kernels: the driver supports CUDA "
+                    + CudaVerdict.formatCudaVersion(driverVersion) + ", the kernels were compiled by nvcc " + buildCuda
+                    + " and need a CUDA " + needed / 1000 + ".x driver or newer");
+        }
+        return Optional.empty();
+    }
+
+    /** "13.0" → 13000, "12.6.85" → 12060; 0 when absent or unparsable. */
+    static int parseCudaVersion(String v) {
+        if (v == null) return 0;
+        String[] parts = v.trim().split("\\.");
+        try {
+            int major = Integer.parseInt(parts[0]);
+            int minor = parts.length > 1 ? Integer.parseInt(parts[1]) : 0;
+            return major * 1000 + minor * 10;
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /** The lowest compute code in "sm_75,sm_80,…" (75), or 0 when none is listed. */
+    static int lowestTarget(String targets) {
+        int lowest = 0;
+        for (String t : targets.split(",")) {
+            String s = t.trim().toLowerCase(Locale.ROOT);
+            if (!s.startsWith("sm_")) continue;
+            try {
+                int code = Integer.parseInt(s.substring(3).replaceAll("[^0-9]", ""));
+                if (lowest == 0 || code < lowest) lowest = code;
+            } catch (NumberFormatException ignored) {
+                // an unknown target name says nothing about the lowest one
+            }
+        }
+        return lowest;
+    }
+
+    /** JCuda's version from its jar's Maven metadata, without touching any JCuda class. */
+    static String jcudaVersion() {
+        try (var in = CudaProbe.class.getClassLoader().getResourceAsStream("META-INF/maven/org.jcuda/jcuda/pom.properties")) {
+            if (in == null) return null;
+            var p = new java.util.Properties();
+            p.load(in);
+            return p.getProperty("version");
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
+    private record Emulator(boolean usable, String reason) {}
+
+    private static Emulator probeEmulator() {
+        Optional<String> resource = KernelResources.emulatorResourceName();
+        if (resource.isEmpty()) {
+            return new Emulator(false, "no emulator library for " + System.getProperty("os.name") + " "
+                    + System.getProperty("os.arch") + " (built for linux x86-64 only)");
+        }
+        if (!KernelResources.hasEmulatorLibrary()) {
+            return new Emulator(false, "this build has no emulator library (" + resource.get()
+                    + " is not on the classpath: it was built where g++ was absent)");
+        }
+        try {
+            Path lib = KernelResources.emulatorLibrary().orElseThrow();
+            Optional<String> err = NativeLibraries.loadError(lib.toString());
+            return err.map(e -> new Emulator(false, "the emulator library does not load: " + e))
+                    .orElseGet(() -> new Emulator(true, "emulator library " + resource.get() + " loads (extracted to " + lib + ")"));
+        } catch (RuntimeException | LinkageError e) {
+            return new Emulator(false, "the emulator library could not be extracted or loaded: " + e);
+        }
+    }
+
+    /** The JCuda calls, in their own class so that nothing in CudaProbe links against JCuda until needed. */
+    private static final class DriverQuery {
+        record Answer(int driverVersion, String initError, boolean noDevice, List<DeviceInfo> devices) {}
+
+        static Answer run() {
+            int[] version = {0};
+            jcuda.driver.JCudaDriver.cuDriverGetVersion(version);
+            int rc = jcuda.driver.JCudaDriver.cuInit(0);
+            if (rc != jcuda.driver.CUresult.CUDA_SUCCESS) {
+                return new Answer(version[0], jcuda.driver.CUresult.stringFor(rc),
+                        rc == jcuda.driver.CUresult.CUDA_ERROR_NO_DEVICE, List.of());
+            }
+            int[] count = {0};
+            check(jcuda.driver.JCudaDriver.cuDeviceGetCount(count), "cuDeviceGetCount");
+            List<DeviceInfo> devices = new ArrayList<>();
+            for (int i = 0; i < count[0]; i++) {
+                jcuda.driver.CUdevice dev = new jcuda.driver.CUdevice();
+                check(jcuda.driver.JCudaDriver.cuDeviceGet(dev, i), "cuDeviceGet");
+                byte[] name = new byte[256];
+                check(jcuda.driver.JCudaDriver.cuDeviceGetName(name, name.length, dev), "cuDeviceGetName");
+                int[] major = {0}, minor = {0};
+                check(jcuda.driver.JCudaDriver.cuDeviceGetAttribute(major,
+                        jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev), "cuDeviceGetAttribute");
+                check(jcuda.driver.JCudaDriver.cuDeviceGetAttribute(minor,
+                        jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev), "cuDeviceGetAttribute");
+                long[] mem = {0};
+                check(jcuda.driver.JCudaDriver.cuDeviceTotalMem(mem, dev), "cuDeviceTotalMem");
+                devices.add(new DeviceInfo(i, cString(name), major[0], minor[0], mem[0]));
+            }
+            return new Answer(version[0], null, false, devices);
+        }
+
+        private static void check(int rc, String call) {
+            if (rc != jcuda.driver.CUresult.CUDA_SUCCESS) {
+                throw new IllegalStateException(call + " failed: " + jcuda.driver.CUresult.stringFor(rc));
+            }
+        }
+
+        private static String cString(byte[] b) {
+            int n = 0;
+            while (n < b.length && b[n] != 0) n++;
+            return new String(b, 0, n, java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Loads JCublas2 (only after libcublas.so.12 is known to load) and asks cuBLAS its version. */
+    private static final class CublasQuery {
+        static String run() {
+            int[] major = {0}, minor = {0}, patch = {0};
+            jcuda.jcublas.JCublas2.cublasGetProperty(0, major);   // libraryPropertyType MAJOR_VERSION
+            jcuda.jcublas.JCublas2.cublasGetProperty(1, minor);   // MINOR_VERSION
+            jcuda.jcublas.JCublas2.cublasGetProperty(2, patch);   // PATCH_LEVEL
+            return "cuBLAS " + major[0] + "." + minor[0] + "." + patch[0] + " through JCublas";
+        }
+    }
+
+    /** dlopen checks through JNA, with a file search where JNA itself is unavailable. */
+    static final class NativeLibraries {
+        private NativeLibraries() {}
+
+        /** Empty when {@code name} loads; otherwise why not, in one line. */
+        static Optional<String> loadError(String name) {
+            try {
+                com.sun.jna.NativeLibrary.getInstance(name);
+                return Optional.empty();
+            } catch (UnsatisfiedLinkError e) {
+                return Optional.of(firstLine(e.getMessage()));
+            } catch (LinkageError e) {   // JNA's own native part did not load: look for the file instead
+                return findOnDisk(name).isPresent() ? Optional.empty()
+                        : Optional.of(name + " not found in the library path (JNA unavailable: " + e + ")");
+            }
+        }
+
+        /** Where {@code name} was loaded from, when JNA knows. */
+        static Optional<String> location(String name) {
+            try {
+                File f = com.sun.jna.NativeLibrary.getInstance(name).getFile();
+                return f == null ? Optional.empty() : Optional.of(f.getPath());
+            } catch (LinkageError e) {
+                return Optional.empty();
+            }
+        }
+
+        private static Optional<Path> findOnDisk(String name) {
+            List<String> dirs = new ArrayList<>();
+            String ld = System.getenv("LD_LIBRARY_PATH");
+            if (ld != null) dirs.addAll(List.of(ld.split(File.pathSeparator)));
+            dirs.addAll(List.of("/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib", "/lib/x86_64-linux-gnu",
+                    "/usr/lib/wsl/lib", "/usr/local/cuda/lib64", "/usr/local/cuda/compat"));
+            for (String d : dirs) {
+                if (d.isBlank()) continue;
+                Path p = Path.of(d, name);
+                if (Files.isRegularFile(p) || Files.isSymbolicLink(p)) return Optional.of(p);
+            }
+            return Optional.empty();
+        }
+
+        /** JNA's message repeats itself over several lines; the dlerror line says the most. */
+        static String firstLine(String s) {
+            if (s == null) return "not found";
+            String one = s.lines().map(String::trim).filter(l -> !l.isEmpty() && !l.startsWith("Unable to load library"))
+                    .findFirst().orElse(s.trim());
+            return one.length() > 240 ? one.substring(0, 240) + "…" : one;
+        }
     }
 }

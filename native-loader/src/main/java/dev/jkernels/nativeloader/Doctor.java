@@ -1,0 +1,103 @@
+package dev.jkernels.nativeloader;
+
+import java.io.PrintStream;
+import java.util.Locale;
+import java.util.Properties;
+
+/**
+ * {@code doctor}: what this machine and this build can run, and why not the rest.
+ *
+ * <p>Run from the repository root:
+ * <pre>mvn -q -B -pl native-loader -am compile exec:java</pre>
+ * With {@code --require-gpu} it exits with status 1 unless the CUDA backend is usable (for the device rig).
+ */
+public final class Doctor {
+    private Doctor() {}
+
+    public static void main(String[] args) {
+        boolean requireGpu = false;
+        for (String a : args) {
+            switch (a) {
+                case "--require-gpu" -> requireGpu = true;
+                case "-h", "--help" -> {
+                    System.out.println("usage: Doctor [--require-gpu]   (exit 1 unless CUDA is usable when --require-gpu)");
+                    return;
+                }
+                default -> {
+                    System.err.println("doctor: unknown option " + a + " (try --help)");
+                    System.exit(2);
+                }
+            }
+        }
+        CudaVerdict v = CudaProbe.verdict();
+        print(v, System.out);
+        if (requireGpu && !v.cudaUsable()) System.exit(1);
+    }
+
+    /** Writes the whole report for {@code v} to {@code out}. */
+    public static void print(CudaVerdict v, PrintStream out) {
+        out.println("jkernels doctor");
+        out.println();
+        out.println("System");
+        row(out, "OS", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+        row(out, "arch", System.getProperty("os.arch") + ", " + Runtime.getRuntime().availableProcessors() + " cores");
+        row(out, "Java", System.getProperty("java.version") + " (" + System.getProperty("java.vendor")
+                + ", " + System.getProperty("java.vm.name") + ")");
+        row(out, "JCuda", v.jcudaVersion() == null ? "not on the classpath" : v.jcudaVersion());
+        row(out, "CUDA driver", v.driverVersionString().map(s -> "CUDA " + s).orElse("none"));
+        row(out, "kernels' CUDA", v.buildCudaVersion() == null ? "not recorded" : "nvcc " + v.buildCudaVersion());
+        out.println();
+
+        out.println("Devices");
+        if (v.devices().isEmpty()) {
+            row(out, "-", "none");
+        } else {
+            for (DeviceInfo d : v.devices()) {
+                row(out, "#" + d.index(), d.name() + ", compute capability " + d.computeCapability() + " (" + d.sm()
+                        + "), " + String.format(Locale.ROOT, "%.1f GiB", d.totalMemoryBytes() / (1024.0 * 1024 * 1024)));
+            }
+        }
+        out.println();
+
+        out.println("This build");
+        if (KernelResources.hasFatbin()) {
+            row(out, "kernels", KernelResources.fatbinSize() + " bytes, from "
+                    + KernelResources.location(KernelResources.FATBIN).orElse(KernelResources.FATBIN));
+        } else {
+            row(out, "kernels", "none: no " + KernelResources.FATBIN + " (built without nvcc)");
+        }
+        Properties info = KernelResources.buildInfo();
+        row(out, "targets", info.getProperty(KernelResources.KEY_CUDA_TARGETS, "not recorded"));
+        row(out, "built at", info.getProperty(KernelResources.KEY_BUILT_AT, "not recorded"));
+        row(out, "ptxas summary", KernelResources.ptxasSummary()
+                .map(s -> s.lines().count() + " lines (" + KernelResources.PTXAS_SUMMARY + ")").orElse("none"));
+        row(out, "emulator", KernelResources.emulatorResourceName()
+                .map(n -> KernelResources.hasEmulatorLibrary() ? KernelResources.location(n).orElse(n) : "none (" + n + " absent)")
+                .orElse("none for this platform"));
+        out.println();
+
+        out.println("Backends");
+        row(out, "cpu", "usable: pure Java, always");
+        row(out, "cuda", (v.cudaUsable() ? "usable: " : "NOT usable: ") + v.reason());
+        row(out, "cublas", (v.cublasUsable() ? "usable: " : "NOT usable: ") + v.cublasReason());
+        row(out, "emulated", (v.emulatorUsable() ? "usable: " : "NOT usable: ") + v.emulatorReason());
+        out.println();
+
+        String forced = setting("jkernels.backend", "JKERNELS_BACKEND");
+        String require = setting("jkernels.requireGpu", "JKERNELS_REQUIRE_GPU");
+        row(out, "JKERNELS_BACKEND", forced == null ? "unset" : forced);
+        row(out, "JKERNELS_REQUIRE_GPU", require == null ? "unset" : require);
+        String auto = forced != null && !forced.isBlank() ? forced.trim() + " (forced by JKERNELS_BACKEND)"
+                : v.cudaUsable() ? "cuda:0" : "cpu (CUDA not usable)";
+        row(out, "Backends.auto()", auto);
+    }
+
+    private static void row(PrintStream out, String key, String value) {
+        out.printf(Locale.ROOT, "  %-22s %s%n", key, value);
+    }
+
+    private static String setting(String property, String env) {
+        String v = System.getProperty(property);
+        return v != null ? v : System.getenv(env);
+    }
+}

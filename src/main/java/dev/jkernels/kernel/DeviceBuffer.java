@@ -1,0 +1,36 @@
+package dev.jkernels.kernel;
+
+/**
+ * Memory a {@link KernelLauncher} allocated: GPU memory, or host memory standing in for it in the
+ * emulator. Only its launcher can read, write, free or pass it to a kernel; a buffer of another
+ * launcher is rejected. Freed exactly once, by {@link KernelLauncher#free}.
+ */
+public abstract class DeviceBuffer {
+    private final KernelLauncher owner;
+    private final long bytes;
+    private volatile boolean freed;
+
+    protected DeviceBuffer(KernelLauncher owner, long bytes) {
+        this.owner = owner;
+        this.bytes = bytes;
+    }
+
+    public final KernelLauncher owner() { return owner; }
+
+    public final long bytes() { return bytes; }
+
+    public final boolean isFreed() { return freed; }
+
+    /** Marks the buffer freed; true for the one caller that did it. For launchers. */
+    protected final synchronized boolean markFreed() {
+        if (freed) return false;
+        freed = true;
+        return true;
+    }
+
+    /** Throws unless this is a live buffer of {@code launcher}. */
+    final void check(KernelLauncher launcher, String what) {
+        if (owner != launcher) throw new IllegalArgumentException(what + ": buffer belongs to " + owner.description());
+        if (freed) throw new IllegalStateException(what + ": device buffer of " + bytes + " bytes was already freed");
+    }
+}

@@ -1,0 +1,36 @@
+package dev.jkernels.kernel;
+
+import dev.jkernels.spi.TensorStorage;
+
+import java.nio.FloatBuffer;
+
+/** A tensor's floats in a {@link DeviceBuffer}; freed by the owning tensor's close. */
+final class DeviceStorage implements TensorStorage {
+    private final KernelLauncher launcher;
+    private final DeviceBuffer buffer;
+    private final long count;
+
+    DeviceStorage(KernelLauncher launcher, DeviceBuffer buffer, long count) {
+        this.launcher = launcher;
+        this.buffer = buffer;
+        this.count = count;
+    }
+
+    DeviceBuffer buffer() { return buffer; }
+
+    @Override public long elementCount() { return count; }
+
+    @Override public void write(long offset, float[] src, int srcOffset, int length) {
+        launcher.write(buffer, offset, src, srcOffset, length);
+    }
+
+    @Override public void read(long offset, float[] dst, int dstOffset, int length) {
+        launcher.read(buffer, offset, dst, dstOffset, length);
+    }
+
+    @Override public void write(long offset, FloatBuffer src) { launcher.write(buffer, offset, src); }
+
+    @Override public void read(long offset, FloatBuffer dst) { launcher.read(buffer, offset, dst); }
+
+    @Override public void free() { launcher.free(buffer); }
+}
