@@ -326,15 +326,22 @@ public final class Sequential implements Layer {
             sb.append(String.format("  #%-3d %-" + width + "s  ", i, layers.get(i).name())).append(layerNote(s, i)).append('\n');
         }
         sb.append("launches:\n");
+        int opWidth = 0, layersWidth = 0;
         for (Step s : steps) {
-            sb.append("  ").append(s.launch() >= 0 ? String.format("%-3d", s.launch()) : " - ").append(' ')
-                    .append(s.op()).append("  ");
-            List<Integer> ls = s.layers();
-            for (int j = 0; j < ls.size(); j++) sb.append(j == 0 ? "#" : "+#").append(ls.get(j));
-            String operands = operands(s);
-            if (!operands.isEmpty()) sb.append("  ").append(operands);
-            sb.append('\n');
+            opWidth = Math.max(opWidth, s.op().length());
+            layersWidth = Math.max(layersWidth, layerList(s).length());
         }
+        for (Step s : steps) {
+            String line = "  " + (s.launch() >= 0 ? String.format("%-3d", s.launch()) : " - ") + ' '
+                    + String.format("%-" + opWidth + "s  %-" + layersWidth + "s  ", s.op(), layerList(s)) + operands(s);
+            sb.append(line.stripTrailing()).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static String layerList(Step s) {
+        StringBuilder sb = new StringBuilder();
+        for (int j = 0; j < s.layers().size(); j++) sb.append(j == 0 ? "#" : "+#").append(s.layers().get(j));
         return sb.toString();
     }
 
