@@ -172,10 +172,22 @@ public final class Sequential implements Layer {
 
     public int size() { return layers.size(); }
 
-    /** Uploads every layer's weights to {@code backend}; {@link #predict} runs there. Returns this. */
+    /**
+     * Uploads every layer's weights to {@code backend}; {@link #predict} runs there. Returns this. If
+     * an upload fails, every layer's uploaded weights are freed before the exception is rethrown.
+     */
     @Override public Sequential to(Backend backend) {
         if (backend == null) throw new IllegalArgumentException("Sequential: backend must not be null");
-        for (Layer l : layers) l.to(backend);
+        try {
+            for (Layer l : layers) l.to(backend);
+        } catch (RuntimeException | Error e) {
+            try {
+                close();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
         this.backend = backend;
         return this;
     }
