@@ -50,6 +50,7 @@ public final class SeedExamples {
         }
 
         System.out.println("\n== 2. Sequential(Linear(10, 5), ReLU()): the same layers, one fused launch ==");
+        // The same Linear object: closing it above freed only its backend copy; to() uploads the host weights again.
         try (Sequential combined = new Sequential(linearLayer, reluActivation).to(backend)) {
             float[] out = combined.predict(input, 1, 10);
             System.out.println("Output of combined layer:   " + shape(combined.outputShape(1, 10).dims()) + " " + values(out));

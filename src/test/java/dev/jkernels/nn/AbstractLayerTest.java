@@ -398,6 +398,21 @@ public abstract class AbstractLayerTest extends BackendTestBase {
         }
     }
 
+    @Test
+    void nestedSequentialRunsThroughItsOwnPlan() {
+        float[] w1 = RandomData.uniform(41, 6 * 5), b1 = RandomData.uniform(42, 6);
+        float[] w2 = RandomData.uniform(43, 3 * 6), b2 = RandomData.uniform(44, 3);
+        float[] x = RandomData.uniform(45, 4 * 5);
+        double[] expected = NnReference.linear(NnReference.linear(NnReference.toDouble(x), 4, 5, 6, w1, b1, Activation.tanh()),
+                4, 6, 3, w2, b2, Activation.identity());
+        Sequential inner = new Sequential(new Linear(5, 6).setWeights(w1, b1), new Tanh());
+        try (Sequential outer = new Sequential(inner, new Linear(6, 3).setWeights(w2, b2)).to(backend)) {
+            assertEquals(Sequential.StepKind.LAYER, outer.plan().get(0).kind());
+            Tolerance.forReduction(11).times(4).assertClose("nested", outer.predict(x, 4, 5), expected);
+        }
+        assertEquals(null, inner.backend(), "closing the outer model closes the inner one");
+    }
+
     /** Records every tensor a forward pass makes, following memory moved by Flatten. */
     static final class LeakTracker implements Sequential.TensorTracker {
         private final Map<Tensor, Boolean> live = new IdentityHashMap<>();
