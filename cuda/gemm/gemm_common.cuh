@@ -1,0 +1,151 @@
+// What every GEMM variant shares: the argument list, the epilogue, and the global -> shared tile
+// loader with its float4 fast path. Row-major data throughout: op(A) is M x K, op(B) is K x N,
+// C is M x N, element (i, j) of a row-major matrix X with leading dimension ld is X[i * ld + j].
+//
+// Every variant's entry point takes the same arguments in the same order, so the Java side builds
+// one argument list and only the grid and block change with the variant:
+//   (int M, int N, int K, float alpha, const float* A, int lda, int transA,
+//    const float* B, int ldb, int transB, float beta, float* C, int ldc,
+//    const float* bias /* [N] or null */, float actAlpha)
+#pragma once
+
+#include "jkernels/common.cuh"
+#include "jkernels/activation.cuh"
+
+// Loop unrolling for nvcc; g++ (the emulator) unrolls on its own and warns on the CUDA pragma.
+#ifndef JK_UNROLL
+#ifdef JK_EMULATOR
+#define JK_UNROLL
+#else
+#define JK_UNROLL _Pragma("unroll")
+#endif
+#endif
+
+namespace jk {
+namespace gemm {
+
+#define JK_GEMM_PARAMS                                                                          \
+    int M, int N, int K, float alpha, const float* __restrict__ A, int lda, int transA,          \
+        const float* __restrict__ B, int ldb, int transB, float beta, float* __restrict__ C, \
+        int ldc, const float* __restrict__ bias, float actAlpha
+#define JK_GEMM_ARGS M, N, K, alpha, A, lda, transA, B, ldb, transB, beta, C, ldc, bias, actAlpha
+
+// DESIGN's fixed order: accumulate -> alpha*acc + beta*C -> + bias -> activation -> store.
+// cOld is only meaningful when beta != 0: callers never read C when beta == 0 (C may hold NaN).
+template <Act ACT>
+JK_HD float epilogue(float acc, float alpha, float beta, float cOld, float biasValue, float actAlpha) {
+    float v = alpha * acc;
+    if (beta != 0.f) v = fmaf(beta, cOld, v);
+    v += biasValue;
+    return Activation<ACT>::fwd(v, actAlpha);
+}
+
+// float4 access needs a 16-byte aligned base and a leading dimension that keeps every row aligned.
+JK_HD bool vec4_ok(const void* p, int ld) {
+    return ((reinterpret_cast<uintptr_t>(p) & 15u) == 0) && ((ld & 3) == 0);
+}
+
+// Stores W consecutive results v[0..W) of row m, columns n..n+W, through the epilogue. float4 when
+// the whole segment is inside C and aligned (n is a multiple of 4 when W is), scalar otherwise.
+template <Act ACT, int W>
+__device__ __forceinline__ void store_row(float* __restrict__ C, int ldc, int M, int N, int m, int n,
+                                          const float* v, float alpha, float beta,
+                                          const float* __restrict__ bias, float actAlpha, bool vecC) {
+    if (m >= M) return;
+    float* row = C + (index_t)m * ldc;
+    if (W % 4 == 0 && vecC && n + W <= N) {
+JK_UNROLL
+        for (int j = 0; j < W; j += 4) {
+            float4 old = make_float4(0.f, 0.f, 0.f, 0.f);
+            if (beta != 0.f) old = *reinterpret_cast<const float4*>(row + n + j);
+            float b0 = 0.f, b1 = 0.f, b2 = 0.f, b3 = 0.f;
+            if (bias != nullptr) {
+                b0 = bias[n + j]; b1 = bias[n + j + 1]; b2 = bias[n + j + 2]; b3 = bias[n + j + 3];
+            }
+            float4 out;
+            out.x = epilogue<ACT>(v[j + 0], alpha, beta, old.x, b0, actAlpha);
+            out.y = epilogue<ACT>(v[j + 1], alpha, beta, old.y, b1, actAlpha);
+            out.z = epilogue<ACT>(v[j + 2], alpha, beta, old.z, b2, actAlpha);
+            out.w = epilogue<ACT>(v[j + 3], alpha, beta, old.w, b3, actAlpha);
+            *reinterpret_cast<float4*>(row + n + j) = out;
+        }
+    } else {
+JK_UNROLL
+        for (int j = 0; j < W; ++j) {
+            int col = n + j;
+            if (col < N) {
+                float old = beta != 0.f ? row[col] : 0.f;
+                float b = bias != nullptr ? bias[col] : 0.f;
+                row[col] = epilogue<ACT>(v[j], alpha, beta, old, b, actAlpha);
+            }
+        }
+    }
+}
+
+// Loads the ROWS x BK tile of a logical matrix X (rows x K) starting at (r0, k0) into shared memory
+// laid out k-major: S[k * LDS + r]. Element (r, k) lives at X[r * ld + k] when kContiguous, else at
+// X[k * ld + r]. So op(A) (r = m, kContiguous = !transA) lands transposed, as the register-blocked
+// kernels want it (consecutive m for one k), and op(B) (r = n, kContiguous = transB) lands as
+// Bs[k][n]. Global reads are float4 along the contiguous dimension when vec (alignment) holds and
+// the four elements are in bounds; a scalar, bounds-checked path handles tails and misalignment.
+// Out-of-range elements are stored as zeros so the inner loop never tests bounds.
+template <int ROWS, int BK, int THREADS, int LDS>
+__device__ __forceinline__ void load_tile_kmajor(const float* __restrict__ X, int ld, bool kContiguous,
+                                                 bool vec, int rows, int K, int r0, int k0,
+                                                 float* __restrict__ S, int tid) {
+    static_assert(BK % 4 == 0 && ROWS % 4 == 0, "tiles are loaded as float4 groups");
+    constexpr int GROUPS = ROWS * BK / 4;
+    static_assert(GROUPS % THREADS == 0, "each thread loads the same number of float4 groups");
+    if (kContiguous) {
+        constexpr int KG = BK / 4;  // float4 groups per row
+JK_UNROLL
+        for (int i = 0; i < GROUPS / THREADS; ++i) {
+            int e = tid + i * THREADS;
+            int r = e / KG, kk = (e % KG) * 4;
+            int gr = r0 + r, gk = k0 + kk;
+            float v0 = 0.f, v1 = 0.f, v2 = 0.f, v3 = 0.f;
+            if (gr < rows) {
+                const float* p = X + (index_t)gr * ld + gk;
+                if (vec && gk + 3 < K) {
+                    float4 t = *reinterpret_cast<const float4*>(p);
+                    v0 = t.x; v1 = t.y; v2 = t.z; v3 = t.w;
+                } else {
+                    if (gk < K) v0 = p[0];
+                    if (gk + 1 < K) v1 = p[1];
+                    if (gk + 2 < K) v2 = p[2];
+                    if (gk + 3 < K) v3 = p[3];
+                }
+            }
+            S[(kk + 0) * LDS + r] = v0;
+            S[(kk + 1) * LDS + r] = v1;
+            S[(kk + 2) * LDS + r] = v2;
+            S[(kk + 3) * LDS + r] = v3;
+        }
+    } else {
+        constexpr int RG = ROWS / 4;  // float4 groups per k
+JK_UNROLL
+        for (int i = 0; i < GROUPS / THREADS; ++i) {
+            int e = tid + i * THREADS;
+            int kk = e / RG, r = (e % RG) * 4;
+            int gk = k0 + kk, gr = r0 + r;
+            float v0 = 0.f, v1 = 0.f, v2 = 0.f, v3 = 0.f;
+            if (gk < K) {
+                const float* p = X + (index_t)gk * ld + gr;
+                if (vec && gr + 3 < rows) {
+                    float4 t = *reinterpret_cast<const float4*>(p);
+                    v0 = t.x; v1 = t.y; v2 = t.z; v3 = t.w;
+                } else {
+                    if (gr < rows) v0 = p[0];
+                    if (gr + 1 < rows) v1 = p[1];
+                    if (gr + 2 < rows) v2 = p[2];
+                    if (gr + 3 < rows) v3 = p[3];
+                }
+            }
+            float* s = S + kk * LDS + r;
+            s[0] = v0; s[1] = v1; s[2] = v2; s[3] = v3;
+        }
+    }
+}
+
+}  // namespace gemm
+}  // namespace jk
