@@ -34,7 +34,7 @@ import java.util.stream.IntStream;
  * is reported and not timed); then warm-up runs and the median of the timed repeats. On CUDA the
  * time is the kernel time by CUDA events ({@link KernelBackend#timeMillis}) and the L2 cache is
  * flushed before each repeat of a small problem; on the CPU and the emulator it is the wall clock
- * around the op and a synchronize. On anything but CUDA big workloads are scaled down (conv batch,
+ * around the op and a synchronize (after a warm-up of at least 0.5 s, for the JIT). On anything but CUDA big workloads are scaled down (conv batch,
  * activation length) or skipped, and every output says which backend ran.
  *
  * <pre>
@@ -307,6 +307,14 @@ public final class Harness {
     double measure(Runnable op, long bytesTouched) {
         for (int i = 0; i < options.warmup(); i++) op.run();
         backend.synchronize();
+        if (!cuda && options.warmup() > 0) {
+            // Java code (the CPU backend, the launch path) runs interpreted until the JIT has seen
+            // it often enough: keep warming up for half a second, so the first op measured
+            // is not the one that paid for compilation
+            long until = System.nanoTime() + 500_000_000L;
+            for (int i = 0; i < 100 && System.nanoTime() < until; i++) op.run();
+            backend.synchronize();
+        }
         boolean flush = cuda && bytesTouched < FLUSH_BELOW_BYTES;
         double[] t = new double[options.reps()];
         for (int i = 0; i < t.length; i++) {
