@@ -20,6 +20,9 @@
 // and the gather reads contiguous memory. In NCHW the gather's lanes walk pixels (contiguous along
 // Q); in NHWC they walk j (contiguous along C).
 //
+// __launch_bounds__(threads, 2): with the thread count alone ptxas aimed at 64 registers for the
+// 128-thread tile and spilled on sm_75..89; two blocks per SM is the occupancy actually wanted.
+//
 // Tile sizes: 128 x 64 x 8 with 8 x 4 per thread (256 threads, 32 accumulators, ~6 KiB of shared
 // memory) suits the ResNet-style shapes (M in the 10^4..10^5, K = 64..512 per group); 64 x 32 x 8
 // with 4 x 4 per thread (128 threads) is for small channel counts and small images, where the big
@@ -173,7 +176,7 @@ JK_UNROLL
 
 // Entry points: jk_conv_implicit_gemm_<BM>x<BN>_<activation>.
 #define JK_CONV_IG_DEFINE(BM, BN, BK, TM, TN, E, s)                                                 \
-    extern "C" __global__ void __launch_bounds__((BM / TM) * (BN / TN))                             \
+    extern "C" __global__ void __launch_bounds__((BM / TM) * (BN / TN), 2)                          \
         jk_conv_implicit_gemm_##BM##x##BN##_##s(JK_CONV_PARAMS) {                                   \
         jk::conv::conv_implicit_gemm<BM, BN, BK, TM, TN, jk::Act::E>(JK_CONV_ARGS);                 \
     }                                                                                               \

@@ -5,7 +5,7 @@
 // consecutive elements of C (coalesced); A(m, k) is the same for the whole warp (a broadcast).
 // No shared memory, no tiling: every operand is read K times from global memory (through L1/L2),
 // which is why this variant is slow and why it is the one the others are checked against.
-// Grid: (ceil(N / 32), ceil(M / 8)).
+// Grid: (ceil(M / 8), ceil(N / 32)): M, often the largest, in x (up to 2^31 - 1 blocks).
 #include "gemm_common.cuh"
 
 namespace jk {
@@ -16,8 +16,8 @@ constexpr int kNaiveBlockY = 8;
 
 template <Act ACT>
 __device__ __forceinline__ void gemm_naive(JK_GEMM_PARAMS) {
-    int n = blockIdx.x * kNaiveBlockX + threadIdx.x;
-    int m = blockIdx.y * kNaiveBlockY + threadIdx.y;
+    int n = blockIdx.y * kNaiveBlockX + threadIdx.x;
+    int m = blockIdx.x * kNaiveBlockY + threadIdx.y;
     if (m >= M || n >= N) return;
     // Stride between consecutive k in A and B, and the offset of element (m, 0) / (0, n).
     index_t aStep = transA ? (index_t)lda : 1, aBase = transA ? (index_t)m : (index_t)m * lda;

@@ -12,7 +12,7 @@
 // accumulators per thread (about 120 registers, no spills, 2 blocks per SM), 8 KiB of shared
 // memory, and each global element reused 128 times from shared memory. 64 x 64 x 16 with 4 x 4 per
 // thread (256 threads) gives 4x more blocks for mid-sized problems that would leave SMs idle.
-// Grid: (ceil(N / BN), ceil(M / BM)), block ((BM/TM)·(BN/TN)).
+// Grid: (ceil(M / BM), ceil(N / BN)), block ((BM/TM)·(BN/TN)).
 #include "gemm_common.cuh"
 
 namespace jk {
@@ -25,7 +25,7 @@ __device__ __forceinline__ void gemm_register_blocked(JK_GEMM_PARAMS) {
     __shared__ float Bs[BK * BN];  // Bs[k][n]
     const int tid = threadIdx.x;
     const int threadRow = tid / (BN / TN), threadCol = tid % (BN / TN);
-    const int m0 = blockIdx.y * BM, n0 = blockIdx.x * BN;
+    const int m0 = blockIdx.x * BM, n0 = blockIdx.y * BN;
     const bool vecA = vec4_ok(A, lda), vecB = vec4_ok(B, ldb);
 
     float acc[TM][TN];

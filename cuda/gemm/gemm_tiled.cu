@@ -8,7 +8,7 @@
 // T = 16 keeps 256 threads per block (good occupancy on every target, and cheap in the emulator);
 // the +1 column of padding keeps the flipped (transposed) stores free of bank conflicts.
 // Still one FMA per two shared loads, which is why the register-blocked variant exists.
-// Grid: (ceil(N / T), ceil(M / T)), block (T, T).
+// Grid: (ceil(M / T), ceil(N / T)), block (T, T).
 #include "gemm_common.cuh"
 
 namespace jk {
@@ -19,7 +19,7 @@ __device__ __forceinline__ void gemm_tiled(JK_GEMM_PARAMS) {
     __shared__ float As[T][T + 1];  // As[m][k]
     __shared__ float Bs[T][T + 1];  // Bs[k][n]
     const int tx = threadIdx.x, ty = threadIdx.y;
-    const int m0 = blockIdx.y * T, n0 = blockIdx.x * T;
+    const int m0 = blockIdx.x * T, n0 = blockIdx.y * T;
     float acc = 0.f;
     for (int k0 = 0; k0 < K; k0 += T) {
         if (!transA) {  // A is [M, K]: tx walks k

@@ -14,7 +14,7 @@
 // spills), 16 KiB of shared memory, each global element reused 128 times. 128 x 64 and 64 x 64
 // (same per-thread work, fewer warps' worth of tile) give 2x and 4x more blocks for sizes where
 // 128 x 128 would leave part of the SMs idle.
-// Grid: (ceil(N / BN), ceil(M / BM)), block (THREADS).
+// Grid: (ceil(M / BM), ceil(N / BN)), block (THREADS).
 #include "gemm_common.cuh"
 
 namespace jk {
@@ -35,7 +35,7 @@ __device__ __forceinline__ void gemm_warp_tiled(JK_GEMM_PARAMS) {
     const int warpIdx = tid / WARP, lane = tid % WARP;
     const int warpRow = warpIdx / (BN / WN), warpCol = warpIdx % (BN / WN);
     const int threadRowInWarp = lane / (WSUBN / TN), threadColInWarp = lane % (WSUBN / TN);
-    const int m0 = blockIdx.y * BM, n0 = blockIdx.x * BN;
+    const int m0 = blockIdx.x * BM, n0 = blockIdx.y * BN;
     const bool vecA = vec4_ok(A, lda), vecB = vec4_ok(B, ldb);
 
     float acc[WMITER * TM][WNITER * TN];

@@ -13,29 +13,70 @@ import dev.jkernels.spi.TensorStorage;
 
 /**
  * Pure-Java backend: tensors are {@code float[]} on the Java heap (at most 2^31−1 elements each),
- * ops run on the backend's own fork-join pool. GEMM and conv2d share {@link GemmKernel} (packed,
- * cache-blocked, FMA loops that C2 vectorises); conv2d gathers its im2col rows on the fly and fuses
- * bias and activation into the GEMM epilogue. It is the reference the other backends are compared
- * with in benchmarks, and is checked itself against FP64 loops in the tests.
+ * ops run on the backend's own fork-join pool. GEMM and conv2d share one packed, cache-blocked GEMM
+ * core; conv2d gathers its im2col rows on the fly and fuses bias and activation into the GEMM
+ * epilogue.
+ *
+ * <p>The GEMM core comes in two forms. With {@code --add-modules jdk.incubator.vector} on the JVM
+ * command line, a register-blocked Vector API micro-kernel ({@link VectorGemmKernel}, about 2× faster
+ * here); without it, FMA loops written so that C2 auto-vectorises them ({@link GemmKernel}). The
+ * system property {@code jkernels.cpu.vectorApi=false} forces the second. {@link #description()}
+ * says which one runs.
  */
 public final class CpuBackend extends AbstractBackend {
     /** Element-wise work below this many elements stays on the calling thread. */
     private static final int ELEMENTWISE_CHUNK = 1 << 15;
 
+    /** Whether this JVM can run {@link VectorGemmKernel}: module resolved, not switched off, wide enough. */
+    public static final boolean VECTOR_API_AVAILABLE = detectVectorApi();
+
     private final WorkerPool pool;
+    private final boolean vectorApi;
 
     public CpuBackend() { this(Runtime.getRuntime().availableProcessors()); }
 
-    public CpuBackend(int threads) {
+    public CpuBackend(int threads) { this(threads, true); }
+
+    /**
+     * @param threads worker threads (at least 1)
+     * @param useVectorApi run the Vector API GEMM kernel when {@link #VECTOR_API_AVAILABLE}; false
+     *     always runs the auto-vectorised one (tests use it to check both)
+     */
+    public CpuBackend(int threads, boolean useVectorApi) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         this.pool = new WorkerPool(threads);
+        this.vectorApi = useVectorApi && VECTOR_API_AVAILABLE;
+    }
+
+    private static boolean detectVectorApi() {
+        if (!Boolean.parseBoolean(System.getProperty("jkernels.cpu.vectorApi", "true"))) return false;
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return false;
+        try {
+            return VectorGemmKernel.supported();
+        } catch (LinkageError e) {
+            return false;
+        }
     }
 
     public int threads() { return pool.threads(); }
 
+    /** True when this backend's GEMM and conv run on the Vector API kernel. */
+    public boolean usesVectorApi() { return vectorApi; }
+
     @Override public BackendKind kind() { return BackendKind.CPU; }
     @Override public String name() { return "cpu"; }
-    @Override public String description() { return "cpu (" + pool.threads() + " threads, Java " + Runtime.version() + ")"; }
+    @Override public String description() {
+        return "cpu (" + pool.threads() + " threads, Java " + Runtime.version() + ", GEMM: "
+                + (vectorApi ? VectorGemmKernel.describe() : "auto-vectorised FMA loops") + ")";
+    }
+
+    private void multiply(int m, int n, int k, GemmKernel.RowBlockSource a, GemmKernel.RowSource b, GemmKernel.Epilogue e) {
+        if (vectorApi) {
+            VectorGemmKernel.multiply(m, n, k, a, b, e, pool);
+        } else {
+            GemmKernel.multiply(m, n, k, a, b, e, pool);
+        }
+    }
 
     @Override protected TensorStorage allocate(long count) { return HeapStorage.allocate(count); }
 
@@ -55,9 +96,9 @@ public final class CpuBackend extends AbstractBackend {
                 bias == null ? null : data(bias), 0, false, spec.activation());
         if (n < 32 && m > n) {
             // Skinny C: the vector loop runs along j, so compute Cᵀ = op(B)ᵀ·op(A)ᵀ, which is long in j.
-            GemmKernel.multiply(n, m, k, bv.transposed(), av.transposed(), e.transposed(), pool);
+            multiply(n, m, k, bv.transposed(), av.transposed(), e.transposed());
         } else {
-            GemmKernel.multiply(m, n, k, av, bv, e, pool);
+            multiply(m, n, k, av, bv, e);
         }
     }
 
@@ -80,7 +121,7 @@ public final class CpuBackend extends AbstractBackend {
             GemmKernel.Epilogue e = g.layout() == Layout.NCHW
                     ? new GemmKernel.Epilogue(out, (image * g.k() + group * kpg) * pq, pq, 1, 1f, 0f, b, group * kpg, true, activation)
                     : new GemmKernel.Epilogue(out, image * pq * g.k() + group * kpg, 1, g.k(), 1f, 0f, b, group * kpg, true, activation);
-            GemmKernel.multiply(kpg, pq, crs, filterRows, new Im2colRows(in, g, image, group), e, pool);
+            multiply(kpg, pq, crs, filterRows, new Im2colRows(in, g, image, group), e);
         };
         if (outerParallel) {
             pool.forEach(jobs, job);

@@ -77,13 +77,16 @@ final class GemmKernel {
         }
 
         /** Writes row i, columns [j0, j0+len), from the accumulator row. */
-        void store(int i, int j0, int len, float[] acc) {
+        void store(int i, int j0, int len, float[] acc) { store(i, j0, len, acc, 0); }
+
+        /** Writes row i, columns [j0, j0+len), from {@code acc[accOff, accOff+len)}. */
+        void store(int i, int j0, int len, float[] acc, int accOff) {
             boolean identity = activation.isIdentity();
             float rowBias = bias != null && biasPerRow ? bias[biasOff + i] : 0f;
             int base = off + i * rowStride + j0 * colStride;
             for (int j = 0; j < len; j++) {
                 int at = base + j * colStride;
-                float v = alpha * acc[j];
+                float v = alpha * acc[accOff + j];
                 if (beta != 0f) v += beta * c[at];
                 if (bias != null) v += biasPerRow ? rowBias : bias[biasOff + j0 + j];
                 c[at] = identity ? v : activation.apply(v);
@@ -135,7 +138,7 @@ final class GemmKernel {
         });
     }
 
-    private static void run(WorkerPool exec, int count, java.util.function.IntConsumer body) {
+    static void run(WorkerPool exec, int count, java.util.function.IntConsumer body) {
         if (exec == null) {
             for (int i = 0; i < count; i++) body.accept(i);
         } else {

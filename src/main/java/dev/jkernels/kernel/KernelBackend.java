@@ -5,6 +5,7 @@ import dev.jkernels.Activation;
 import dev.jkernels.BackendKind;
 import dev.jkernels.Conv2dGeometry;
 import dev.jkernels.Conv2dSpec;
+import dev.jkernels.GemmAlgorithm;
 import dev.jkernels.GemmSpec;
 import dev.jkernels.Tensor;
 import dev.jkernels.nativeloader.CudaProbe;
@@ -94,15 +95,56 @@ public final class KernelBackend extends AbstractBackend {
         launcher.synchronize();
     }
 
-    @Override protected void release() { launcher.close(); }
+    @Override protected void release() {
+        CublasGemm blas;
+        synchronized (this) {
+            blas = cublas;
+            cublas = null;
+        }
+        try {
+            if (blas != null) blas.close();
+        } finally {
+            launcher.close();
+        }
+    }
+
+    // ---- GEMM and conv2d (GemmKernels, ConvKernels, CublasGemm) ---------------------------------
+
+    /** The cuBLAS handle of this backend, created on the first CUBLAS gemm (CUDA only). */
+    private CublasGemm cublas;
+
+    private synchronized CublasGemm cublas(String op) {
+        ensureOpen();
+        if (!(launcher instanceof CudaLauncher cuda)) {
+            throw new IllegalArgumentException(op + ": algorithm CUBLAS needs the CUDA backend; this backend is "
+                    + name + " (the emulator runs only the hand-written kernels: NAIVE, TILED, REGISTER_BLOCKED, WARP_TILED)");
+        }
+        if (cublas == null) cublas = CublasGemm.open(cuda);
+        return cublas;
+    }
 
     @Override protected void runGemm(GemmSpec spec, int m, int n, int k, Tensor a, Tensor b, Tensor bias, Tensor c) {
-        throw new IllegalStateException("gemm on " + name + ": the GEMM kernels are not in this build yet");
+        String op = "gemm M=" + m + " N=" + n + " K=" + k + " " + spec + " on " + name;
+        DeviceBuffer biasBuffer = bias == null ? null : buffer(bias);
+        if (spec.algorithm() == GemmAlgorithm.CUBLAS) {
+            CublasGemm blas = cublas(op);
+            blas.sgemm(spec, m, n, k, buffer(a), buffer(b), buffer(c), op);
+            if (GemmKernels.needsBiasActivationPass(spec)) {
+                launcher.launch(GemmKernels.biasActivation(spec, m, n, biasBuffer, buffer(c), op + " (bias + activation after cuBLAS)"));
+            }
+            return;
+        }
+        GemmKernels.Config config = GemmKernels.choose(spec.algorithm(), m, n, k);
+        launcher.launch(GemmKernels.launch(config, spec, m, n, k, buffer(a), buffer(b), biasBuffer, buffer(c), op));
     }
 
     @Override protected void runConv2d(Conv2dSpec spec, Conv2dGeometry g, Activation activation, Tensor input, Tensor filters,
                                        Tensor bias, Tensor output) {
-        throw new IllegalStateException("conv2d on " + name + ": the conv kernels are not in this build yet");
+        String op = "conv2d " + spec + " input " + input.shape() + " filters " + filters.shape() + " activation " + activation
+                + " on " + name;
+        ConvKernels.Config config = ConvKernels.choose(spec.algorithm(), g);
+        launcher.launch(ConvKernels.launch(config, g, activation, buffer(input), buffer(filters),
+                bias == null ? null : buffer(bias), buffer(output), op));
     }
 
     @Override protected void runActivation(Activation activation, Tensor x, Tensor y) {

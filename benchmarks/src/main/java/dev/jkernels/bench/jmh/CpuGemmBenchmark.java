@@ -1,7 +1,7 @@
 package dev.jkernels.bench.jmh;
 
 import dev.jkernels.Backend;
-import dev.jkernels.Backends;
+import dev.jkernels.cpu.CpuBackend;
 import dev.jkernels.GemmSpec;
 import dev.jkernels.Tensor;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -26,7 +26,8 @@ import java.util.concurrent.TimeUnit;
  * What it measures: one CPU-backend SGEMM, {@code C = A·B} with square FP32 matrices of side
  * {@code size} (2048 is the figure compared with numpy/OpenBLAS), on all cores, as a user calls it:
  * packing of A and B, the blocked FMA kernel and the epilogue are all inside the timed call.
- * GFLOP/s = 2·size³ / time.
+ * GFLOP/s = 2·size³ / time. {@code kernel} selects the Vector API micro-kernel or the
+ * auto-vectorised loops, so both are measured side by side.
  *
  * <p>Pitfalls it avoids: the tensors are made once per trial ({@code @Setup(Level.Trial)}), so
  * neither allocation nor the host copy is timed; C is written into a preallocated tensor and handed
@@ -40,7 +41,7 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 4, time = 2)
 @Measurement(iterations = 6, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx6g"})
+@Fork(value = 1, jvmArgsAppend = {"-Xmx6g", "--add-modules=jdk.incubator.vector"})
 @State(Scope.Benchmark)
 public class CpuGemmBenchmark {
 
@@ -51,13 +52,25 @@ public class CpuGemmBenchmark {
     @Param({"0"})
     public int threads;
 
+    /**
+     * {@code vector}: the Vector API micro-kernel (the fork adds {@code jdk.incubator.vector});
+     * {@code auto}: the auto-vectorised FMA loops a JVM without that module runs.
+     */
+    @Param({"vector", "auto"})
+    public String kernel;
+
     private Backend backend;
     private Tensor a, b, c;
     private final GemmSpec spec = GemmSpec.plain();
 
     @Setup(Level.Trial)
     public void setUp() {
-        backend = threads == 0 ? Backends.cpu() : Backends.cpu(threads);
+        int t = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
+        CpuBackend cpu = new CpuBackend(t, kernel.equals("vector"));
+        if (kernel.equals("vector") && !cpu.usesVectorApi()) {
+            throw new IllegalStateException("kernel=vector but the Vector API is not usable in this JVM: " + cpu.description());
+        }
+        backend = cpu;
         a = backend.tensor(random(1, size * size), size, size);
         b = backend.tensor(random(2, size * size), size, size);
         c = backend.zeros(size, size);

@@ -1,0 +1,37 @@
+// The epilogue of a GEMM that has none of its own: cuBLAS's SGEMM (GemmAlgorithm.CUBLAS) computes
+// alpha·A·B + beta·C; this kernel then does the rest of DESIGN's order in place: + bias[n] ->
+// activation. It exists so that CUBLAS accepts every GemmSpec, at the price of one more pass over
+// C (8 bytes per element), which is exactly what the fused epilogues of the other variants avoid.
+//
+// One thread per element of C, grid-stride over M·N (int64) in row-major order, so a warp touches
+// 32 consecutive elements of a row and reads bias[n] coalesced. 256-thread blocks.
+#include "gemm_common.cuh"
+
+namespace jk {
+namespace gemm {
+
+constexpr int kBiasActivationThreads = 256;
+
+template <Act ACT>
+__device__ __forceinline__ void gemm_bias_activation(float* __restrict__ C, int M, int N, int ldc,
+                                                     const float* __restrict__ bias, float actAlpha) {
+    const index_t total = (index_t)M * N;
+    const index_t stride = (index_t)gridDim.x * blockDim.x;
+    for (index_t i = (index_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += stride) {
+        const int m = (int)(i / N), n = (int)(i - (index_t)m * N);
+        float* c = C + (index_t)m * ldc + n;
+        *c = Activation<ACT>::fwd(*c + (bias != nullptr ? bias[n] : 0.f), actAlpha);
+    }
+}
+
+}  // namespace gemm
+}  // namespace jk
+
+#define JK_GEMM_BIAS_ACT_ENTRY(E, s)                                                                        \
+    extern "C" __global__ void __launch_bounds__(jk::gemm::kBiasActivationThreads)                           \
+        jk_gemm_bias_act_##s(float* C, int M, int N, int ldc, const float* bias, float actAlpha) {           \
+        jk::gemm::gemm_bias_activation<jk::Act::E>(C, M, N, ldc, bias, actAlpha);                           \
+    }                                                                                                        \
+    JK_REGISTER_KERNEL(jk_gemm_bias_act_##s)
+JK_ACTIVATIONS(JK_GEMM_BIAS_ACT_ENTRY)
+#undef JK_GEMM_BIAS_ACT_ENTRY
