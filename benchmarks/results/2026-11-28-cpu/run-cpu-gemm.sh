@@ -2,15 +2,18 @@
 # Measures, in one session on one machine: numpy/OpenBLAS SGEMM and the CPU backend's JMH
 # CpuGemmBenchmark (Vector API kernel and auto-vectorised kernel), at 2048³, all cores and one core.
 # numpy runs with OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset (this machine's environment forces an older
-# Haswell kernel otherwise) and says which kernel it used. Writes raw results beside this script.
+# Haswell kernel otherwise) and says which kernel it used. Writes raw results into run-HHMM/ beside
+# this script (the machine is shared: keep every run, with its load average, and compare them).
 # Usage (from the repository root): bash benchmarks/results/2026-11-28-cpu/run-cpu-gemm.sh
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
-out=benchmarks/results/2026-11-28-cpu
+here=benchmarks/results/2026-11-28-cpu
+out=$here/run-$(date -u +%H%M)
+mkdir -p "$out"
 mvn -q -B -pl benchmarks -am package dependency:build-classpath -DskipTests -Djk.skipNative=true \
     -Dmdep.outputFile="$PWD/benchmarks/target/classpath.txt"
 cp="benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)"
-numpy() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$@" python3 "$out/numpy_sgemm.py" 2048; }
+numpy() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$@" python3 "$here/numpy_sgemm.py" 2048; }
 
 {
   echo "date: $(date -u +%FT%TZ)"
@@ -27,4 +30,4 @@ java -cp "$cp" org.openjdk.jmh.Main CpuGemmBenchmark -p size=2048 -p threads=0,1
     -rf json -rff "$out/jmh-cpu-gemm.json" | tee "$out/jmh-cpu-gemm.txt" | tail -8
 numpy > "$out/numpy-after.json"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$out/machine.txt"
-python3 "$out/summarize.py" "$out"
+python3 "$here/summarize.py" "$out"
