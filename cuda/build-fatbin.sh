@@ -12,7 +12,7 @@ source "$CUDA_DIR/kernel-sources.sh"
 BUILD_DIR=${1:?build dir}
 RES_DIR=${2:?classes dir}/dev/jkernels/native
 NVCC=${NVCC:-nvcc}
-SASS_TARGETS=(75 80 86 89 90)
+SASS_TARGETS=(${JK_SASS_TARGETS:-75 80 86 89 90})
 PTX_TARGET=90
 
 WORK=$BUILD_DIR/native

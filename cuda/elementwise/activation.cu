@@ -88,24 +88,24 @@ __device__ __forceinline__ void act_bwd_vec4(const float* saved, const float* dy
 }  // namespace jk::activation_kernels
 
 // The extern "C" entry points: 4 per activation, generated from the one list.
-#define JK_ACT_KERNELS(E, s)                                                                                   \
-    extern "C" __global__ void jk_act_fwd_scalar_##s(const float* x, float* y, long long n, float alpha) {     \
-        jk::activation_kernels::act_fwd_scalar<jk::Act::E>(x, y, n, alpha);                                                        \
-    }                                                                                                          \
-    JK_REGISTER_KERNEL(jk_act_fwd_scalar_##s)                                                                  \
-    extern "C" __global__ void jk_act_fwd_vec4_##s(const float* x, float* y, long long n, float alpha) {       \
-        jk::activation_kernels::act_fwd_vec4<jk::Act::E>(x, y, n, alpha);                                                          \
-    }                                                                                                          \
-    JK_REGISTER_KERNEL(jk_act_fwd_vec4_##s)                                                                    \
-    extern "C" __global__ void jk_act_bwd_scalar_##s(const float* saved, const float* dy, float* dx,          \
-                                                     long long n, float alpha) {                               \
-        jk::activation_kernels::act_bwd_scalar<jk::Act::E>(saved, dy, dx, n, alpha);                                               \
-    }                                                                                                          \
-    JK_REGISTER_KERNEL(jk_act_bwd_scalar_##s)                                                                  \
-    extern "C" __global__ void jk_act_bwd_vec4_##s(const float* saved, const float* dy, float* dx,            \
-                                                   long long n, float alpha) {                                 \
-        jk::activation_kernels::act_bwd_vec4<jk::Act::E>(saved, dy, dx, n, alpha);                                                 \
-    }                                                                                                          \
+#define JK_ACT_KERNELS(E, s)                                                                               \
+    extern "C" __global__ void jk_act_fwd_scalar_##s(const float* x, float* y, long long n, float alpha) { \
+        jk::activation_kernels::act_fwd_scalar<jk::Act::E>(x, y, n, alpha);                                \
+    }                                                                                                      \
+    JK_REGISTER_KERNEL(jk_act_fwd_scalar_##s)                                                              \
+    extern "C" __global__ void jk_act_fwd_vec4_##s(const float* x, float* y, long long n, float alpha) {   \
+        jk::activation_kernels::act_fwd_vec4<jk::Act::E>(x, y, n, alpha);                                  \
+    }                                                                                                      \
+    JK_REGISTER_KERNEL(jk_act_fwd_vec4_##s)                                                                \
+    extern "C" __global__ void jk_act_bwd_scalar_##s(const float* saved, const float* dy, float* dx,       \
+                                                     long long n, float alpha) {                           \
+        jk::activation_kernels::act_bwd_scalar<jk::Act::E>(saved, dy, dx, n, alpha);                       \
+    }                                                                                                      \
+    JK_REGISTER_KERNEL(jk_act_bwd_scalar_##s)                                                              \
+    extern "C" __global__ void jk_act_bwd_vec4_##s(const float* saved, const float* dy, float* dx,         \
+                                                   long long n, float alpha) {                             \
+        jk::activation_kernels::act_bwd_vec4<jk::Act::E>(saved, dy, dx, n, alpha);                         \
+    }                                                                                                      \
     JK_REGISTER_KERNEL(jk_act_bwd_vec4_##s)
 
 JK_ACTIVATIONS(JK_ACT_KERNELS)

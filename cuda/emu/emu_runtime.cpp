@@ -7,8 +7,8 @@
 //   fibers  (default) one ucontext fiber per CUDA thread on the calling OS thread; __syncthreads
 //           switches back to a scheduler that resumes the next fiber. Deterministic, 3-5x faster
 //           than threads.
-//   threads one std::thread per CUDA thread and a counting barrier: really concurrent, so
-//           ThreadSanitizer reports a missing __syncthreads as a data race.
+//   threads one OS thread per CUDA thread (a pool kept between launches) and a counting barrier:
+//           really concurrent, so ThreadSanitizer reports a missing __syncthreads as a data race.
 //   serial  a plain loop, for kernels without barriers; __syncthreads fails the launch.
 // A barrier reached by only part of a block, and an exception or trap (a failed device assert) in
 // one CUDA thread, fail the launch with a message naming kernel, block and thread; no mode hangs.
@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -207,31 +208,68 @@ struct ThreadsRunner : BlockRunner {
     }
 };
 
-std::string run_block_threads(const Launch& L, dim3 b) {
-    ThreadsRunner runner(L, b);
-    std::vector<std::thread> threads;
-    threads.reserve(L.threadsPerBlock);
-    std::string spawnError;
-    for (int t = 0; t < L.threadsPerBlock; ++t) {
-        try {
-            threads.emplace_back([&L, &runner, b, t] {
-                enter_thread(L, b, t, &runner);
-                try {
-                    std::string err = run_body(L);
-                    if (!err.empty()) runner.thread_failed(t, err);
-                } catch (const Unwind&) {
-                }
-                runner.thread_exit(t);
-            });
-        } catch (const std::system_error& e) {
-            // Could not start every thread: the ones started must still finish, so count the rest
-            // as failed (which releases any barrier) and report it.
-            runner.thread_failed(t, std::string("could not start a thread: ") + e.what());
-            for (int u = t; u < L.threadsPerBlock; ++u) runner.thread_exit(u);
-            break;
+// The OS threads of the threads mode are kept between blocks and launches (creating 256 threads
+// per block made the ThreadSanitizer suite take minutes). Used under the launch mutex: one job at
+// a time; the mutex handoffs give ThreadSanitizer its happens-before edges between blocks.
+class WorkerPool {
+  public:
+    // Runs job(0..n-1) on n pool threads and returns when all have finished.
+    template <typename F> void run(int n, F&& job) {
+        std::unique_lock<std::mutex> lk(m_);
+        while ((int)workers_ < n) {
+            // A new worker starts from the current generation, so it takes the job about to be posted.
+            std::thread(&WorkerPool::loop, this, (int)workers_, generation_).detach();  // lives as long as the process
+            ++workers_;
+        }
+        job_ = std::forward<F>(job);
+        active_ = n;
+        remaining_ = n;
+        ++generation_;
+        work_.notify_all();
+        done_.wait(lk, [&] { return remaining_ == 0; });
+        job_ = nullptr;
+    }
+
+  private:
+    void loop(int id, unsigned long seen) {
+        std::unique_lock<std::mutex> lk(m_);
+        for (;;) {
+            work_.wait(lk, [&] { return generation_ != seen; });
+            seen = generation_;
+            if (id >= active_) continue;
+            std::function<void(int)> job = job_;
+            lk.unlock();
+            job(id);
+            lk.lock();
+            if (--remaining_ == 0) done_.notify_all();
         }
     }
-    for (auto& th : threads) th.join();
+
+    std::mutex m_;
+    std::condition_variable work_, done_;
+    std::function<void(int)> job_;
+    unsigned workers_ = 0;
+    int active_ = 0, remaining_ = 0;
+    unsigned long generation_ = 0;
+};
+
+WorkerPool& worker_pool() {
+    static WorkerPool* pool = new WorkerPool();  // never destroyed: its threads outlive static destructors
+    return *pool;
+}
+
+std::string run_block_threads(const Launch& L, dim3 b) {
+    ThreadsRunner runner(L, b);
+    worker_pool().run(L.threadsPerBlock, [&L, &runner, b](int t) {
+        enter_thread(L, b, t, &runner);
+        try {
+            std::string err = run_body(L);
+            if (!err.empty()) runner.thread_failed(t, err);
+        } catch (const Unwind&) {
+        }
+        runner.thread_exit(t);
+        tl_runner = nullptr;
+    });
     return runner.failed ? runner.error : "";
 }
 
@@ -331,17 +369,19 @@ struct FibersRunner : BlockRunner {
 #ifdef JKEMU_ASAN
         __sanitizer_finish_switch_fiber(nullptr, &self->schedulerStackBottom, &self->schedulerStackSize);
 #endif
-        Fiber& f = self->fibers[self->current];
-        std::string err;
-        try {
-            err = run_body(self->L);
-        } catch (const Unwind&) {
-        }
-        if (!err.empty()) {
-            f.state = FiberState::FAILED;
-            f.error = err;
-        } else if (f.state != FiberState::FAILED) {
-            f.state = FiberState::DONE;
+        {  // every local with a destructor dies in this scope: the frame below is abandoned
+            Fiber& f = self->fibers[self->current];
+            std::string err;
+            try {
+                err = run_body(self->L);
+            } catch (const Unwind&) {
+            }
+            if (!err.empty()) {
+                f.state = FiberState::FAILED;
+                f.error = std::move(err);
+            } else if (f.state != FiberState::FAILED) {
+                f.state = FiberState::DONE;
+            }
         }
         self->switch_to_scheduler(true);
         std::abort();  // a finished fiber is never resumed
@@ -357,6 +397,16 @@ struct FibersRunner : BlockRunner {
 #else
         swapcontext(&scheduler, &fibers[i].ctx);
 #endif
+    }
+
+    // After a failure: resumes every fiber waiting at the barrier with FAILED, so it unwinds (its
+    // destructors run) and finishes; fibers not started yet are simply never started.
+    void unwind_waiting() {
+        for (int i = 0; i < (int)fibers.size(); ++i) {
+            if (fibers[i].state != FiberState::AT_BARRIER) continue;
+            fibers[i].state = FiberState::FAILED;
+            resume(i);
+        }
     }
 
     std::string run(dim3 b) {
@@ -375,7 +425,11 @@ struct FibersRunner : BlockRunner {
             for (int i = 0; i < n; ++i) {
                 if (fibers[i].state != FiberState::READY) continue;
                 resume(i);
-                if (fibers[i].state == FiberState::FAILED) return where(L, b, i) + ": " + fibers[i].error;
+                if (fibers[i].state == FiberState::FAILED) {
+                    std::string err = where(L, b, i) + ": " + fibers[i].error;
+                    unwind_waiting();
+                    return err;
+                }
             }
             int atBarrier = 0, firstDone = -1;
             for (int i = 0; i < n; ++i) {
@@ -384,12 +438,7 @@ struct FibersRunner : BlockRunner {
             }
             if (atBarrier == 0) return "";
             if (atBarrier < n) {
-                // Unwind the waiting fibers so their frames are left cleanly, then report.
-                for (int i = 0; i < n; ++i) {
-                    if (fibers[i].state != FiberState::AT_BARRIER) continue;
-                    fibers[i].state = FiberState::FAILED;
-                    resume(i);
-                }
+                unwind_waiting();
                 return std::string("kernel ") + L.kernel->name + ", block " + coords(b) +
                        ": __syncthreads reached by only " + std::to_string(atBarrier) + " of " + std::to_string(n) +
                        " threads; thread " + coords(thread_coords(firstDone, L.block)) +
@@ -519,12 +568,15 @@ const char* jkemu_launch(const char* name, unsigned gx, unsigned gy, unsigned gz
     return result(err);
 }
 
-/** Host memory standing in for device memory, 256-byte aligned like cudaMalloc; null when out of memory. */
+/**
+ * Host memory standing in for device memory, 256-byte aligned like cudaMalloc; null when out of
+ * memory. Exactly `bytes` long (not rounded up as the GPU does), so AddressSanitizer flags a write
+ * one past the end.
+ */
 void* jkemu_malloc(unsigned long long bytes) {
-    size_t size = (size_t)((bytes + 255) / 256 * 256);
-    if (size == 0) size = 256;
-    void* p = std::aligned_alloc(256, size);
-    if (!p) return nullptr;
+    size_t size = bytes == 0 ? 1 : (size_t)bytes;
+    void* p = nullptr;
+    if (posix_memalign(&p, 256, size) != 0) return nullptr;
     std::lock_guard<std::mutex> lk(memory_mutex());
     allocations()[p] = size;
     live_bytes += (long long)size;
