@@ -10,23 +10,16 @@ import numpy as np
 
 
 def openblas_info():
+    """Core type, build config and thread count of the OpenBLAS numpy loaded (symbols of scipy-openblas64)."""
     for lib_path in glob.glob(os.path.join(os.path.dirname(np.__file__), "..", "numpy.libs", "*openblas*")):
         lib = ctypes.CDLL(lib_path)
-        for prefix in ("scipy_openblas64_", "scipy_openblas_", "openblas_"):
-            name = prefix.replace("openblas64_", "openblas_").rstrip("_")
-            try:
-                core = getattr(lib, prefix + "get_corename" if prefix.startswith("openblas") else name + "_get_corename64_")
-            except AttributeError:
-                try:
-                    core = getattr(lib, "scipy_openblas_get_corename64_")
-                except AttributeError:
-                    continue
-            core.restype = ctypes.c_char_p
-            cfg = getattr(lib, "scipy_openblas_get_config64_", None) or getattr(lib, "openblas_get_config")
-            cfg.restype = ctypes.c_char_p
-            threads = getattr(lib, "scipy_openblas_get_num_threads64_", None) or getattr(lib, "openblas_get_num_threads")
-            return {"library": os.path.basename(lib_path), "coretype": core().decode(), "config": cfg().decode().strip(),
-                    "threads": threads()}
+        for core, cfg, threads in (("scipy_openblas_get_corename64_", "scipy_openblas_get_config64_", "scipy_openblas_get_num_threads64_"),
+                                   ("openblas_get_corename", "openblas_get_config", "openblas_get_num_threads")):
+            if hasattr(lib, core):
+                getattr(lib, core).restype = ctypes.c_char_p
+                getattr(lib, cfg).restype = ctypes.c_char_p
+                return {"library": os.path.basename(lib_path), "coretype": getattr(lib, core)().decode(),
+                        "config": getattr(lib, cfg)().decode().strip(), "threads": getattr(lib, threads)()}
     return {"library": None}
 
 

@@ -77,8 +77,8 @@ public final class ConvKernels {
     /** Output channels per group from which the 128 x 64 tile is not mostly empty columns. */
     static final int WIDE_TILE_CHANNELS = 48;
 
-    /** Pixels (N·P·Q) from which the 128 x 64 tile still gives a full wave of blocks. */
-    static final long WIDE_TILE_PIXELS = 128L * 128;
+    /** Blocks that fill every SM of the targets about once (132 on an H100/H200, 108 on an A100). */
+    static final long FULL_WAVE_BLOCKS = 128;
 
     /** Every conv kernel name: what the build must contain. */
     public static List<String> allNames() {
@@ -91,13 +91,16 @@ public final class ConvKernels {
      * The configuration {@code algorithm} runs for {@code g}. {@link ConvAlgorithm#AUTO}: the direct
      * kernel when there is little to reuse (fewer than {@value #MIN_GEMM_CHANNELS} output channels
      * per group: depthwise and small groups) or the implicit GEMM cannot take the shape; else the
-     * implicit GEMM, 128 x 64 for wide layers with many pixels, 64 x 32 otherwise.
+     * implicit GEMM, 128 x 64 for wide layers (at least {@value #WIDE_TILE_CHANNELS} channels per group)
+     * that still give a full wave of such blocks, 64 x 32 otherwise.
      *
      * @throws IllegalArgumentException when IMPLICIT_GEMM is asked for a shape it cannot take
      */
     public static Config choose(ConvAlgorithm algorithm, Conv2dGeometry g) {
         long pixels = (long) g.n() * g.p() * g.q();
-        Config gemm = g.filtersPerGroup() >= WIDE_TILE_CHANNELS && pixels >= WIDE_TILE_PIXELS
+        long wideBlocks = GemmKernels.ceilDiv(pixels, Config.IMPLICIT_GEMM_128X64.tilePixels)
+                * GemmKernels.ceilDiv(g.filtersPerGroup(), Config.IMPLICIT_GEMM_128X64.tileChannels) * g.groups();
+        Config gemm = g.filtersPerGroup() >= WIDE_TILE_CHANNELS && wideBlocks >= FULL_WAVE_BLOCKS
                 ? Config.IMPLICIT_GEMM_128X64 : Config.IMPLICIT_GEMM_64X32;
         switch (algorithm) {
             case DIRECT:

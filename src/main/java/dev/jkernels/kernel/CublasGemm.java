@@ -36,12 +36,12 @@ final class CublasGemm implements AutoCloseable {
 
     private CublasGemm(CudaLauncher launcher) {
         this.launcher = launcher;
-        launcher.enterContext();
+        cudaStream_t stream = new cudaStream_t(launcher.enterAndGetStream());
         JCublas2.setExceptionsEnabled(true);
         call("cublasCreate", () -> JCublas2.cublasCreate(handle));
         boolean ok = false;
         try {
-            call("cublasSetStream", () -> JCublas2.cublasSetStream(handle, new cudaStream_t(launcher.stream())));
+            call("cublasSetStream", () -> JCublas2.cublasSetStream(handle, stream));
             call("cublasSetMathMode(CUBLAS_DEFAULT_MATH)", () -> JCublas2.cublasSetMathMode(handle, cublasMath.CUBLAS_DEFAULT_MATH));
             call("cublasSetPointerMode(HOST)",
                     () -> JCublas2.cublasSetPointerMode(handle, cublasPointerMode.CUBLAS_POINTER_MODE_HOST));
@@ -69,7 +69,7 @@ final class CublasGemm implements AutoCloseable {
     /** {@code C = alpha·op(A)·op(B) + beta·C} on row-major, contiguous tensors; C is not read when beta is 0. */
     synchronized void sgemm(GemmSpec spec, int m, int n, int k, DeviceBuffer a, DeviceBuffer b, DeviceBuffer c, String op) {
         if (closed) throw new IllegalStateException(op + ": the cuBLAS handle is closed");
-        launcher.enterContext();
+        launcher.enterAndGetStream();
         int lda = spec.transA() ? m : k;
         int ldb = spec.transB() ? k : n;
         int opA = spec.transA() ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N;
@@ -87,7 +87,7 @@ final class CublasGemm implements AutoCloseable {
         if (closed) return;
         closed = true;
         try {
-            launcher.enterContext();
+            launcher.enterAndGetStream();
         } catch (IllegalStateException e) {
             return;  // the launcher (and with it the context) is gone: so is the handle's state
         }

@@ -37,6 +37,29 @@ class CpuBackendTest {
         }
     }
 
+    /** A backend is safe to use from many threads at once: four callers share one pool. */
+    @Test
+    void concurrentCallersGetCorrectResults() throws Exception {
+        int n = 96;
+        float[] a = dev.jkernels.testing.RandomData.uniform(1, n * n), b = dev.jkernels.testing.RandomData.uniform(2, n * n);
+        double[] expected = dev.jkernels.testing.Reference.gemm(n, n, n, a, false, b, false, 1, 0, null, null,
+                dev.jkernels.Activation.identity());
+        try (CpuBackend be = new CpuBackend(2); var ta = be.tensor(a, n, n); var tb = be.tensor(b, n, n)) {
+            java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(4);
+            try {
+                java.util.List<java.util.concurrent.Future<float[]>> results = new java.util.ArrayList<>();
+                for (int t = 0; t < 8; t++) {
+                    results.add(callers.submit(() -> {
+                        try (var c = be.gemm(dev.jkernels.GemmSpec.plain(), ta, tb, null)) { return c.toArray(); }
+                    }));
+                }
+                for (var f : results) dev.jkernels.testing.Tolerance.forReduction(n).assertClose("C", f.get(), expected);
+            } finally {
+                callers.shutdownNow();
+            }
+        }
+    }
+
     @Test
     void singleThreadedBackendWorks() {
         try (Backend b = Backends.cpu(1); var x = b.tensor(new float[] {-1f, 2f}, 2); var y = b.activation(dev.jkernels.Activation.relu(), x)) {

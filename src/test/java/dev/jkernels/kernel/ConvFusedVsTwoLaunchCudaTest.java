@@ -1,0 +1,12 @@
+package dev.jkernels.kernel;
+
+import dev.jkernels.Backend;
+import dev.jkernels.BackendKind;
+import dev.jkernels.testing.TestBackends;
+import org.junit.jupiter.api.Tag;
+
+/** Fused conv+activation against conv then activation, on CUDA device 0. */
+@Tag("gpu")
+class ConvFusedVsTwoLaunchCudaTest extends ConvFusedVsTwoLaunchTest {
+    @Override protected Backend createBackend() { return TestBackends.open(BackendKind.CUDA); }
+}

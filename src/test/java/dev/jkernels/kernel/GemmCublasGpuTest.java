@@ -1,0 +1,135 @@
+package dev.jkernels.kernel;
+
+import dev.jkernels.Activation;
+import dev.jkernels.Backend;
+import dev.jkernels.BackendKind;
+import dev.jkernels.GemmAlgorithm;
+import dev.jkernels.GemmSpec;
+import dev.jkernels.Tensor;
+import dev.jkernels.TensorScope;
+import dev.jkernels.nativeloader.CudaProbe;
+import dev.jkernels.testing.BackendTestBase;
+import dev.jkernels.testing.GemmCase;
+import dev.jkernels.testing.RandomData;
+import dev.jkernels.testing.Reference;
+import dev.jkernels.testing.TestBackends;
+import dev.jkernels.testing.Tolerance;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * On a GPU: cuBLAS (GemmAlgorithm.CUBLAS) against the double reference, with and without the
+ * bias + activation pass, and every hand-written kernel configuration against cuBLAS on shapes up
+ * to 1024 (tails included). A 1024-deep reduction against the FP64 reference also shows that TF32
+ * is off: TF32's 10-bit mantissa would miss the FP32 tolerance by about two orders of magnitude.
+ * Where cuBLAS is not usable (no libcublas.so.12) the cuBLAS tests are skipped, and CUBLAS must
+ * throw an IllegalStateException that says why.
+ */
+@Tag("gpu")
+class GemmCublasGpuTest extends BackendTestBase {
+
+    @Override protected Backend createBackend() { return TestBackends.open(BackendKind.CUDA); }
+
+    private static boolean cublasUsable() { return CudaProbe.verdict().cublasUsable(); }
+
+    private float[] gemm(GemmSpec spec, GemmCase tc, float[] a, float[] b, float[] bias, float[] c0) {
+        try (TensorScope scope = new TensorScope()) {
+            Tensor ta = scope.track(backend.tensor(a, tc.shapeA()));
+            Tensor tb = scope.track(backend.tensor(b, tc.shapeB()));
+            Tensor tbias = bias == null ? null : scope.track(backend.tensor(bias, tc.n()));
+            Tensor tcOut = scope.track(backend.tensor(c0, tc.m(), tc.n()));
+            backend.gemm(spec, ta, tb, tbias, tcOut);
+            backend.synchronize();
+            return tcOut.toArray();
+        }
+    }
+
+    static List<GemmCase> cublasCases() {
+        List<GemmCase> cases = new ArrayList<>();
+        for (int t = 0; t < 4; t++) cases.add(GemmCase.plain(129, 67, 131).withTrans((t & 1) != 0, (t & 2) != 0));
+        cases.add(GemmCase.plain(1024, 1024, 1024));
+        cases.add(GemmCase.plain(257, 131, 300).withAlphaBeta(0.5f, -1.5f));
+        cases.add(GemmCase.plain(65, 127, 33).withBias(true));
+        for (Activation act : List.of(Activation.relu(), Activation.gelu(), Activation.leakyRelu(0.2f))) {
+            cases.add(GemmCase.plain(127, 129, 65).withBias(true).withAlphaBeta(1.25f, 0.5f).withActivation(act));
+        }
+        return cases;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cublasCases")
+    void cublasMatchesReference(GemmCase tc) {
+        Assumptions.assumeTrue(cublasUsable(), () -> "cuBLAS not usable: " + CudaProbe.verdict().cublasReason());
+        float[] a = RandomData.uniform(RandomData.seedOf(tc, 1), tc.m() * tc.k());
+        float[] b = RandomData.uniform(RandomData.seedOf(tc, 2), tc.k() * tc.n());
+        float[] bias = tc.bias() ? RandomData.uniform(RandomData.seedOf(tc, 3), tc.n()) : null;
+        float[] c0 = RandomData.uniform(RandomData.seedOf(tc, 4), tc.m() * tc.n());
+        double[] expected = Reference.gemm(tc.m(), tc.n(), tc.k(), a, tc.transA(), b, tc.transB(), tc.alpha(), tc.beta(),
+                c0, bias, tc.activation());
+        float[] got = gemm(tc.spec().toBuilder().algorithm(GemmAlgorithm.CUBLAS).build(), tc, a, b, bias, c0);
+        GemmVariantsTest.tolerance(tc).assertClose("cuBLAS " + tc, got, expected);
+    }
+
+    record Versus(GemmKernels.Config config, GemmCase gemm) {
+        @Override public String toString() { return config.cudaName() + " vs cuBLAS " + gemm; }
+    }
+
+    static List<Versus> versusCases() {
+        List<Versus> out = new ArrayList<>();
+        List<GemmCase> shapes = List.of(GemmCase.plain(1024, 1024, 1024), GemmCase.plain(1023, 1025, 997),
+                GemmCase.plain(513, 257, 129).withTrans(true, true).withAlphaBeta(0.75f, 0.5f),
+                GemmCase.plain(256, 384, 640).withTrans(false, true).withBias(true).withActivation(Activation.silu()));
+        for (GemmKernels.Config c : GemmKernels.Config.values()) for (GemmCase s : shapes) out.add(new Versus(c, s));
+        return out;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("versusCases")
+    void handWrittenKernelMatchesCublas(Versus v) {
+        Assumptions.assumeTrue(cublasUsable(), () -> "cuBLAS not usable: " + CudaProbe.verdict().cublasReason());
+        GemmCase tc = v.gemm();
+        float[] a = RandomData.uniform(RandomData.seedOf(tc, 1), tc.m() * tc.k());
+        float[] b = RandomData.uniform(RandomData.seedOf(tc, 2), tc.k() * tc.n());
+        float[] bias = tc.bias() ? RandomData.uniform(RandomData.seedOf(tc, 3), tc.n()) : null;
+        float[] c0 = RandomData.uniform(RandomData.seedOf(tc, 4), tc.m() * tc.n());
+        float[] cublas = gemm(tc.spec().toBuilder().algorithm(GemmAlgorithm.CUBLAS).build(), tc, a, b, bias, c0);
+        float[] ours;
+        KernelBackend kb = (KernelBackend) backend;
+        try (TensorScope scope = new TensorScope()) {
+            Tensor ta = scope.track(kb.tensor(a, tc.shapeA()));
+            Tensor tb = scope.track(kb.tensor(b, tc.shapeB()));
+            Tensor tbias = bias == null ? null : scope.track(kb.tensor(bias, tc.n()));
+            Tensor tcOut = scope.track(kb.tensor(c0, tc.m(), tc.n()));
+            kb.launcher().launch(GemmKernels.launch(v.config(), tc.spec(), tc.m(), tc.n(), tc.k(), KernelBackend.buffer(ta),
+                    KernelBackend.buffer(tb), tbias == null ? null : KernelBackend.buffer(tbias), KernelBackend.buffer(tcOut),
+                    "test " + v));
+            kb.synchronize();
+            ours = tcOut.toArray();
+        }
+        // Both are FP32 with different summation orders: twice the FP32-vs-FP64 budget.
+        GemmVariantsTest.tolerance(tc).times(2).assertClose(v.toString(), ours, cublas);
+    }
+
+    @Test
+    void cublasWithoutLibraryThrowsTheReason() {
+        Assumptions.assumeFalse(cublasUsable(), "cuBLAS is usable here");
+        try (TensorScope scope = new TensorScope()) {
+            Tensor a = scope.track(backend.zeros(4, 4));
+            Tensor b = scope.track(backend.zeros(4, 4));
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> backend.gemm(GemmSpec.builder().algorithm(GemmAlgorithm.CUBLAS).build(), a, b, null));
+            assertTrue(e.getMessage().contains("cuBLAS"), e.getMessage());
+            // every other algorithm still works
+            scope.track(backend.gemm(GemmSpec.plain(), a, b, null));
+        }
+    }
+}
