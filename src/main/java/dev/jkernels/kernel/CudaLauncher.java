@@ -101,6 +101,19 @@ public final class CudaLauncher implements KernelLauncher {
 
     public int multiprocessorCount() { return multiprocessors; }
 
+    /**
+     * For other GPU code in this package (cuBLAS): makes this launcher's context current on the
+     * calling thread and returns the stream every launch goes to, so work queued on it is ordered
+     * with the kernels.
+     */
+    CUstream enterAndGetStream() {
+        enter();
+        return stream;
+    }
+
+    /** The device pointer of a live buffer of this launcher (for cuBLAS). */
+    CUdeviceptr devicePointer(DeviceBuffer b, String what) { return own(b, what).ptr; }
+
     @Override public String description() {
         return "cuda:" + deviceIndex + " " + deviceName + " (sm_" + ccMajor + ccMinor + ", " + multiprocessors + " SMs)";
     }
