@@ -44,5 +44,7 @@ start=$(date +%s)
     -x c++ "$UMBRELLA" -x none "$CUDA_DIR/emu/emu_runtime.cpp" \
     -static-libstdc++ -static-libgcc -Wl,-z,defs -o "$LIB.tmp"
 mv "$LIB.tmp" "$LIB"
+# Dated to the start of the compile: a source edited while g++ ran is newer, so the next build redoes it.
+touch -d "@$start" "$LIB"
 [[ $key == emu-$(jk_sources_hash "$CUDA_DIR" "$("$CXX" --version | head -1) emu") ]] && jk_cache_put "$key" "$LIB"
 jk_info "emulator library: $LIB ($(stat -c %s "$LIB") bytes) in $(( $(date +%s) - start )) s"

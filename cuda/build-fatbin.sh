@@ -83,6 +83,8 @@ if ! "$NVCC" -fatbin --threads 2 -std=c++17 "${lineinfo[@]}" -I"$CUDA_DIR/includ
     exit 1
 fi
 mv "$FATBIN.tmp" "$FATBIN"
+# Dated to the start of the compile: a source edited while nvcc ran is newer, so the next build redoes it.
+touch -d "@$start" "$FATBIN"
 
 # ptxas -v prints, per kernel and target:
 #   ptxas info    : Compiling entry function 'NAME' for 'sm_90'
