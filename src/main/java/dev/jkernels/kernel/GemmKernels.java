@@ -90,6 +90,9 @@ public final class GemmKernels {
     /** Below this many multiply-adds the launch dominates and the simple tiled kernel is as good as any. */
     static final long TINY_MACS = 32L * 32 * 32;
 
+    /** The largest M, N or K the kernels take: int indices with room for one tile past the edge. */
+    public static final int MAX_DIM = Integer.MAX_VALUE - 256;
+
     /** The kernel names of every configuration and activation: what the build must contain. */
     public static List<String> allNames() {
         List<String> names = new ArrayList<>();
@@ -140,6 +143,11 @@ public final class GemmKernels {
      */
     public static KernelLaunch launch(Config config, GemmSpec spec, int m, int n, int k, DeviceBuffer a, DeviceBuffer b,
                                       DeviceBuffer bias, DeviceBuffer c, String op) {
+        // Row and column indices inside the kernels are int: a tile starting below 2^31 must end below it too.
+        if (m > MAX_DIM || n > MAX_DIM || k > MAX_DIM) {
+            throw new IllegalArgumentException("gemm: M=" + m + ", N=" + n + ", K=" + k + ": each must be at most " + MAX_DIM
+                    + " (the kernels index rows and columns with int)");
+        }
         if (!config.fits(m, n)) {
             throw new IllegalArgumentException("gemm: " + config.cudaName() + " cannot cover N=" + n + " (more than "
                     + KernelLaunch.MAX_GRID_YZ + " blocks of " + config.tileN() + " columns); use AUTO or another variant");
