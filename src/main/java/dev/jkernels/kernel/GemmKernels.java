@@ -113,11 +113,34 @@ public final class GemmKernels {
         if (algorithm == GemmAlgorithm.CUBLAS) {
             throw new IllegalArgumentException("algorithm CUBLAS is cuBLAS, not a hand-written GEMM kernel");
         }
+        Config forced = configuredOverride();
+        if (forced != null && (algorithm == GemmAlgorithm.AUTO || algorithm == forced.algorithm()) && forced.fits(m, n)) {
+            return forced;
+        }
         if (algorithm == GemmAlgorithm.AUTO) {
             if ((long) m * n * k <= TINY_MACS && Config.TILED.fits(m, n)) return Config.TILED;
             return pickBySize(Config.of(GemmAlgorithm.WARP_TILED), m, n);
         }
         return pickBySize(Config.of(algorithm), m, n);
+    }
+
+    /** The system property that forces one configuration (its cudaName), for tile-size tuning runs. */
+    public static final String CONFIG_PROPERTY = "jkernels.gemm.config";
+
+    /**
+     * The configuration {@code -Djkernels.gemm.config=<cudaName>} forces (for AUTO and for its own
+     * algorithm, where its grid fits), or null when the property is unset. Read on every call, so a
+     * benchmark can sweep the configurations in one JVM.
+     *
+     * @throws IllegalArgumentException when the property names no configuration
+     */
+    public static Config configuredOverride() {
+        String v = System.getProperty(CONFIG_PROPERTY);
+        if (v == null || v.isBlank()) return null;
+        for (Config c : Config.values()) if (c.cudaName.equalsIgnoreCase(v.trim())) return c;
+        List<String> names = new ArrayList<>();
+        for (Config c : Config.values()) names.add(c.cudaName);
+        throw new IllegalArgumentException(CONFIG_PROPERTY + ": expected one of " + names + ", got '" + v + "'");
     }
 
     /** The largest-tile configuration with a full wave of blocks, else the smallest that fits. */
