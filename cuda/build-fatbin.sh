@@ -4,7 +4,8 @@
 # shared memory). Called by src/pom.xml in generate-resources; also runnable by hand:
 #   cuda/build-fatbin.sh <build dir, e.g. src/target> <classes dir, e.g. src/target/classes>
 # Without nvcc it warns and exits 0: the build goes on without kernels for the GPU.
-# Skipped when the fatbin is newer than every file under cuda/ (tests/ excepted).
+# Skipped when the fatbin is newer than every file under cuda/ (tests/ excepted); copied from the
+# shared cache (kernel-sources.sh) when these exact sources were compiled before by this nvcc.
 set -euo pipefail
 CUDA_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$CUDA_DIR/kernel-sources.sh"
@@ -53,16 +54,28 @@ if jk_up_to_date "$FATBIN" "$CUDA_DIR" && [[ -f $SUMMARY && -f $PROPS ]]; then
     exit 0
 fi
 
+version=$("$NVCC" --version | sed -n 's/.*release \([0-9][0-9.]*\),.*/\1/p')
+LOG=$WORK/ptxas-full.log
+key=fatbin-$(jk_sources_hash "$CUDA_DIR" "$("$NVCC" --version | tail -1) ${SASS_TARGETS[*]} $PTX_TARGET ${JK_NVCC_LINEINFO:-0}")
+if jk_cache_get "$key" "$RES_DIR" jkernels.fatbin jkernels-ptxas.txt; then
+    cp "$(jk_cache_dir)/$key/ptxas-full.log" "$LOG" 2> /dev/null || true
+    write_properties "$version"
+    jk_info "fatbin copied from the cache $(jk_cache_dir)/$key (same sources, same nvcc)"
+    exit 0
+fi
+
 gencode=()
 for t in "${SASS_TARGETS[@]}"; do gencode+=(-gencode "arch=compute_$t,code=sm_$t"); done
 gencode+=(-gencode "arch=compute_$PTX_TARGET,code=compute_$PTX_TARGET")
 
-version=$("$NVCC" --version | sed -n 's/.*release \([0-9][0-9.]*\),.*/\1/p')
 jk_info "nvcc $version: compiling $(jk_kernel_sources "$CUDA_DIR" | wc -l) kernel file(s) for $targets_csv + compute_$PTX_TARGET"
-LOG=$WORK/ptxas-full.log
 start=$(date +%s)
-# --no-compress: the ELF images stay readable, so the tests can list each target's kernels.
-if ! "$NVCC" -fatbin --no-compress --threads 2 -std=c++17 -lineinfo -I"$CUDA_DIR/include" "${gencode[@]}" \
+# nvcc's default compression packs the PTX (zstd) and leaves the SASS ELF images plain, so the tests
+# can list each target's kernels. No -lineinfo by default: it embeds the PTX text into every ELF image
+# (~30 MB per target with every GEMM/conv variant); JK_NVCC_LINEINFO=1 adds it for profiling.
+lineinfo=()
+[[ ${JK_NVCC_LINEINFO:-0} == 1 ]] && lineinfo=(-lineinfo)
+if ! "$NVCC" -fatbin --threads 2 -std=c++17 "${lineinfo[@]}" -I"$CUDA_DIR/include" "${gencode[@]}" \
         -Xptxas -v -o "$FATBIN.tmp" "$UMBRELLA" > "$LOG" 2>&1; then
     grep -v '^ptxas info\|^    [0-9]* bytes stack' "$LOG" >&2 || true
     echo "[jkernels] ERROR: nvcc failed (full log: $LOG)" >&2
@@ -70,6 +83,8 @@ if ! "$NVCC" -fatbin --no-compress --threads 2 -std=c++17 -lineinfo -I"$CUDA_DIR
     exit 1
 fi
 mv "$FATBIN.tmp" "$FATBIN"
+# Dated to the start of the compile: a source edited while nvcc ran is newer, so the next build redoes it.
+touch -d "@$start" "$FATBIN"
 
 # ptxas -v prints, per kernel and target:
 #   ptxas info    : Compiling entry function 'NAME' for 'sm_90'
@@ -94,6 +109,10 @@ awk -v version="$version" '
         for (i = 1; i <= n; i++) print rows[i]
     }' "$LOG" | { read -r l1; read -r l2; read -r l3; echo "$l1"; echo "$l2"; echo "$l3"; LC_ALL=C sort; } > "$SUMMARY"
 write_properties "$version"
+# Cache only what was built from the sources hashed before the compile (none edited meanwhile).
+if [[ $key == fatbin-$(jk_sources_hash "$CUDA_DIR" "$("$NVCC" --version | tail -1) ${SASS_TARGETS[*]} $PTX_TARGET ${JK_NVCC_LINEINFO:-0}") ]]; then
+    jk_cache_put "$key" "$FATBIN" "$SUMMARY" "$LOG"
+fi
 spills=$(sed -n 's/^# kernels with spills: //p' "$SUMMARY")
 jk_info "fatbin: $FATBIN ($(stat -c %s "$FATBIN") bytes) in $(( $(date +%s) - start )) s; ptxas summary: $SUMMARY"
 if [[ $spills != 0 ]]; then

@@ -24,11 +24,51 @@ jk_write_umbrella() {
     if [[ -f $out ]] && cmp -s "$out" "$out.tmp"; then rm -f "$out.tmp"; else mv "$out.tmp" "$out"; fi
 }
 
-# True when $1 exists and no file under cuda/ (except tests/) is newer than it.
+# True when $1 exists and no file under cuda/ (except tests/ and *.md) is newer than it.
 jk_up_to_date() {
     local out=$1 cuda_dir=$2
     [[ -f $out ]] || return 1
-    [[ -z $(find "$cuda_dir" -type f -newer "$out" ! -path "$cuda_dir/tests/*" -print -quit) ]]
+    [[ -z $(find "$cuda_dir" -type f -newer "$out" ! -path "$cuda_dir/tests/*" ! -name '*.md' -print -quit) ]]
+}
+
+# The content-addressed cache of native outputs, shared by every checkout of this user: a build
+# whose cuda/ sources and compiler are byte-identical to an earlier one (another worktree, a fresh
+# clone, a clean) copies the earlier outputs instead of recompiling (the fatbin takes minutes on a
+# busy 2-core machine). JK_NATIVE_CACHE=0 turns it off; JK_NATIVE_CACHE_DIR moves it.
+jk_cache_enabled() { [[ ${JK_NATIVE_CACHE:-1} != 0 ]]; }
+jk_cache_dir() { echo "${JK_NATIVE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/jkernels-native}"; }
+
+# Prints a key for everything an output depends on: every file under cuda/ (tests/ and *.md
+# excepted), by relative path and content, plus $2 (the compiler's version and the output's kind).
+jk_sources_hash() {
+    local cuda_dir=$1 extra=$2
+    {
+        (cd "$cuda_dir" && find . -type f ! -path './tests/*' ! -name '*.md' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
+        echo "$extra"
+    } | sha256sum | cut -c1-40
+}
+
+# jk_cache_get <key> <dest dir> <file>...: copies the cached files into <dest dir>; false on a miss.
+jk_cache_get() {
+    local entry dest=$2 f
+    jk_cache_enabled || return 1
+    entry=$(jk_cache_dir)/$1
+    shift 2
+    for f in "$@"; do [[ -f $entry/$f ]] || return 1; done
+    for f in "$@"; do cp "$entry/$f" "$dest/$f.tmp" && mv "$dest/$f.tmp" "$dest/$f" || return 1; done
+}
+
+# jk_cache_put <key> <file path>...: stores the files under the key (atomically; best effort).
+jk_cache_put() {
+    local key=$1 dir tmp
+    jk_cache_enabled || return 0
+    shift
+    dir=$(jk_cache_dir)
+    mkdir -p "$dir" 2> /dev/null || return 0
+    tmp=$(mktemp -d "$dir/.tmp-XXXXXX" 2> /dev/null) || return 0
+    cp "$@" "$tmp/" 2> /dev/null && mv -T "$tmp" "$dir/$key" 2> /dev/null
+    rm -rf "$tmp"
+    return 0
 }
 
 jk_warn() { echo "[jkernels] WARNING: $*" >&2; }

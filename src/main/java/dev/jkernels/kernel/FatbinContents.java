@@ -11,8 +11,9 @@ import java.util.TreeSet;
 
 /**
  * What a CUDA fatbin holds, read without the CUDA toolkit (no cuobjdump here): one entry per SASS
- * image (ELF, with its {@code sm_XY} and the functions it defines) or PTX text. The build writes
- * the fatbin uncompressed ({@code nvcc --no-compress}) so the ELF images can be read.
+ * image (ELF, with its {@code sm_XY} and the functions it defines) or PTX text. nvcc's default
+ * compression packs only the PTX (zstd), so the SASS images can be read; a compressed image is
+ * listed with {@code readable() == false}.
  *
  * <p>Layout (little-endian): a 16-byte header {magic 0xBA55ED50, u16 version, u16 header size,
  * u64 size of what follows}, then entries: {u16 kind (1 PTX, 2 ELF), u16, u32 entry header size,
