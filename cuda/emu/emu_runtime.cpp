@@ -238,6 +238,18 @@ class WorkerPool {
             seen = generation_;
             if (id >= active_) continue;
             std::function<void(int)> job = job_;
+            // Start gate: no worker starts the kernel before every worker has taken the job. Without
+            // it a late worker would take this mutex after an early one had finished (and released
+            // it), so ThreadSanitizer would see the early thread's whole body ordered before the late
+            // one's and miss the race of a missing __syncthreads.
+            if (++started_ == active_) {
+                started_ = 0;
+                ++startGeneration_;
+                start_.notify_all();
+            } else {
+                unsigned long g = startGeneration_;
+                start_.wait(lk, [&] { return startGeneration_ != g; });
+            }
             lk.unlock();
             job(id);
             lk.lock();
@@ -246,11 +258,11 @@ class WorkerPool {
     }
 
     std::mutex m_;
-    std::condition_variable work_, done_;
+    std::condition_variable work_, done_, start_;
     std::function<void(int)> job_;
     unsigned workers_ = 0;
-    int active_ = 0, remaining_ = 0;
-    unsigned long generation_ = 0;
+    int active_ = 0, remaining_ = 0, started_ = 0;
+    unsigned long generation_ = 0, startGeneration_ = 0;
 };
 
 WorkerPool& worker_pool() {

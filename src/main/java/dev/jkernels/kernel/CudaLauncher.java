@@ -13,6 +13,7 @@ import jcuda.driver.CUmodule;
 import jcuda.driver.CUstream;
 import jcuda.driver.JCudaDriver;
 
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -191,7 +192,7 @@ public final class CudaLauncher implements KernelLauncher {
     @Override public void write(DeviceBuffer dst, long offset, FloatBuffer src) {
         CudaBuffer b = own(dst, "write");
         int n = src.remaining();
-        if (src.isDirect()) {
+        if (src.isDirect() && src.order() == ByteOrder.nativeOrder()) {  // a raw copy is right only in native order
             call("cuMemcpyHtoD", () -> cuMemcpyHtoD(b.ptr.withByteOffset(offset * Float.BYTES), Pointer.to(src.slice()),
                     (long) n * Float.BYTES));
         } else {
@@ -204,7 +205,7 @@ public final class CudaLauncher implements KernelLauncher {
     @Override public void read(DeviceBuffer src, long offset, FloatBuffer dst) {
         CudaBuffer b = own(src, "read");
         int n = dst.remaining();
-        if (dst.isDirect()) {
+        if (dst.isDirect() && dst.order() == ByteOrder.nativeOrder()) {
             call("cuMemcpyDtoH (after " + lastLaunch + ")", () -> cuMemcpyDtoH(Pointer.to(dst.slice()),
                     b.ptr.withByteOffset(offset * Float.BYTES), (long) n * Float.BYTES));
         } else {

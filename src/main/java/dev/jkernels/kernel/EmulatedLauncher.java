@@ -7,6 +7,7 @@ import com.sun.jna.Pointer;
 import dev.jkernels.nativeloader.KernelResources;
 
 import java.lang.ref.Reference;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
@@ -152,7 +153,7 @@ public final class EmulatedLauncher implements KernelLauncher {
     @Override public void write(DeviceBuffer dst, long offset, FloatBuffer src) {
         Pointer p = own(dst, "write").pointer.share(offset * Float.BYTES);
         int n = src.remaining();
-        if (src.isDirect()) {
+        if (src.isDirect() && src.order() == ByteOrder.nativeOrder()) {  // a raw copy is right only in native order
             lib.jkemu_memcpy(p, Native.getDirectBufferPointer(src).share((long) src.position() * Float.BYTES), (long) n * Float.BYTES);
         } else if (src.hasArray()) {
             p.write(0, src.array(), src.arrayOffset() + src.position(), n);
@@ -166,7 +167,7 @@ public final class EmulatedLauncher implements KernelLauncher {
     @Override public void read(DeviceBuffer src, long offset, FloatBuffer dst) {
         Pointer p = own(src, "read").pointer.share(offset * Float.BYTES);
         int n = dst.remaining();
-        if (dst.isDirect()) {
+        if (dst.isDirect() && dst.order() == ByteOrder.nativeOrder()) {
             lib.jkemu_memcpy(Native.getDirectBufferPointer(dst).share((long) dst.position() * Float.BYTES), p, (long) n * Float.BYTES);
         } else if (dst.hasArray() && !dst.isReadOnly()) {
             p.read(0, dst.array(), dst.arrayOffset() + dst.position(), n);
