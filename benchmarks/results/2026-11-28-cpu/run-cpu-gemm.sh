@@ -17,7 +17,7 @@ numpy() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$@" python3 "$here/numpy
 
 {
   echo "date: $(date -u +%FT%TZ)"
-  lscpu | grep -E '^(Model name|CPU\(s\)|Thread|Core|Socket|L1d|L2|L3|Flags)' | sed 's/^Flags:.*\(avx512f\).*/Flags: ... avx2 fma avx512f .../'
+  lscpu | grep -E '^(Model name|CPU family|Model:|CPU\(s\)|Thread|Core|Socket|L1d|L2|L3|Flags)' | sed 's/^Flags:.*\(avx512f\).*/Flags: ... avx2 fma avx512f .../'
   echo "memory: $(free -g | awk '/Mem:/ {print $2}') GiB"
   java -version 2>&1 | head -2
   python3 -c 'import numpy; print("numpy", numpy.__version__)'
@@ -29,5 +29,7 @@ numpy OPENBLAS_NUM_THREADS=1 > "$out/numpy-1thread.json"
 java -cp "$cp" org.openjdk.jmh.Main CpuGemmBenchmark -p size=2048 -p threads=0,1 \
     -rf json -rff "$out/jmh-cpu-gemm.json" | tee "$out/jmh-cpu-gemm.txt" | tail -8
 numpy > "$out/numpy-after.json"
+# for reference: numpy as this machine's environment configures it (OPENBLAS_CORETYPE forced)
+python3 "$here/numpy_sgemm.py" 2048 > "$out/numpy-env-coretype.json"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$out/machine.txt"
 python3 "$here/summarize.py" "$out"

@@ -90,6 +90,9 @@ public final class GemmKernels {
     /** Below this many multiply-adds the launch dominates and the simple tiled kernel is as good as any. */
     static final long TINY_MACS = 32L * 32 * 32;
 
+    /** The largest M, N or K the kernels take: int indices with room for one tile past the edge. */
+    public static final int MAX_DIM = Integer.MAX_VALUE - 256;
+
     /** The kernel names of every configuration and activation: what the build must contain. */
     public static List<String> allNames() {
         List<String> names = new ArrayList<>();
@@ -110,11 +113,34 @@ public final class GemmKernels {
         if (algorithm == GemmAlgorithm.CUBLAS) {
             throw new IllegalArgumentException("algorithm CUBLAS is cuBLAS, not a hand-written GEMM kernel");
         }
+        Config forced = configuredOverride();
+        if (forced != null && (algorithm == GemmAlgorithm.AUTO || algorithm == forced.algorithm()) && forced.fits(m, n)) {
+            return forced;
+        }
         if (algorithm == GemmAlgorithm.AUTO) {
             if ((long) m * n * k <= TINY_MACS && Config.TILED.fits(m, n)) return Config.TILED;
             return pickBySize(Config.of(GemmAlgorithm.WARP_TILED), m, n);
         }
         return pickBySize(Config.of(algorithm), m, n);
+    }
+
+    /** The system property that forces one configuration (its cudaName), for tile-size tuning runs. */
+    public static final String CONFIG_PROPERTY = "jkernels.gemm.config";
+
+    /**
+     * The configuration {@code -Djkernels.gemm.config=<cudaName>} forces (for AUTO and for its own
+     * algorithm, where its grid fits), or null when the property is unset. Read on every call, so a
+     * benchmark can sweep the configurations in one JVM.
+     *
+     * @throws IllegalArgumentException when the property names no configuration
+     */
+    public static Config configuredOverride() {
+        String v = System.getProperty(CONFIG_PROPERTY);
+        if (v == null || v.isBlank()) return null;
+        for (Config c : Config.values()) if (c.cudaName.equalsIgnoreCase(v.trim())) return c;
+        List<String> names = new ArrayList<>();
+        for (Config c : Config.values()) names.add(c.cudaName);
+        throw new IllegalArgumentException(CONFIG_PROPERTY + ": expected one of " + names + ", got '" + v + "'");
     }
 
     /** The largest-tile configuration with a full wave of blocks, else the smallest that fits. */
@@ -140,6 +166,11 @@ public final class GemmKernels {
      */
     public static KernelLaunch launch(Config config, GemmSpec spec, int m, int n, int k, DeviceBuffer a, DeviceBuffer b,
                                       DeviceBuffer bias, DeviceBuffer c, String op) {
+        // Row and column indices inside the kernels are int: a tile starting below 2^31 must end below it too.
+        if (m > MAX_DIM || n > MAX_DIM || k > MAX_DIM) {
+            throw new IllegalArgumentException("gemm: M=" + m + ", N=" + n + ", K=" + k + ": each must be at most " + MAX_DIM
+                    + " (the kernels index rows and columns with int)");
+        }
         if (!config.fits(m, n)) {
             throw new IllegalArgumentException("gemm: " + config.cudaName() + " cannot cover N=" + n + " (more than "
                     + KernelLaunch.MAX_GRID_YZ + " blocks of " + config.tileN() + " columns); use AUTO or another variant");

@@ -61,6 +61,25 @@ class GemmKernelSelectionTest {
     }
 
     @Test
+    void configPropertyForcesAConfigurationForAutoAndItsOwnAlgorithm() {
+        String before = System.getProperty(GemmKernels.CONFIG_PROPERTY);
+        try {
+            System.setProperty(GemmKernels.CONFIG_PROPERTY, "warp_tiled_64x64");
+            assertEquals(GemmKernels.Config.WARP_TILED_64X64, GemmKernels.choose(GemmAlgorithm.AUTO, 4096, 4096, 4096));
+            assertEquals(GemmKernels.Config.WARP_TILED_64X64, GemmKernels.choose(GemmAlgorithm.WARP_TILED, 4096, 4096, 4096));
+            // another algorithm asked by name is not overridden
+            assertEquals(GemmKernels.Config.NAIVE, GemmKernels.choose(GemmAlgorithm.NAIVE, 4096, 4096, 4096));
+            System.setProperty(GemmKernels.CONFIG_PROPERTY, "warp_tiled_256x256");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> GemmKernels.choose(GemmAlgorithm.AUTO, 8, 8, 8));
+            assertTrue(e.getMessage().contains("warp_tiled_128x128"), e.getMessage());
+        } finally {
+            if (before == null) System.clearProperty(GemmKernels.CONFIG_PROPERTY);
+            else System.setProperty(GemmKernels.CONFIG_PROPERTY, before);
+        }
+    }
+
+    @Test
     void kernelNamesFollowTheActivationList() {
         List<String> names = GemmKernels.allNames();
         assertEquals(names.size(), new HashSet<>(names).size(), "names are unique");

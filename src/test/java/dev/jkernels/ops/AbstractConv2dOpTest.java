@@ -1,5 +1,6 @@
 package dev.jkernels.ops;
 
+import dev.jkernels.ConvAlgorithm;
 import dev.jkernels.Layout;
 import dev.jkernels.Tensor;
 import dev.jkernels.TensorScope;
@@ -23,6 +24,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
  * input, a batch, many channels, a first layer with 1 or 3 channels).
  */
 public abstract class AbstractConv2dOpTest extends BackendTestBase {
+
+    /** The conv implementations every case runs on: AUTO here; kernel backends list every variant. */
+    protected List<ConvAlgorithm> algorithms() { return List.of(ConvAlgorithm.AUTO); }
 
     /** The full cartesian grid, on small odd sizes (CPU/GPU); every 11th combination on the emulator. */
     List<ConvCase> gridCases() {
@@ -120,14 +124,16 @@ public abstract class AbstractConv2dOpTest extends BackendTestBase {
         int outSize = expected.length;
         // a stale, non-zero output: every element must be overwritten
         float[] stale = RandomData.uniform(RandomData.seedOf(cc, 4), outSize, 50f, 60f);
-        try (TensorScope scope = new TensorScope()) {
-            Tensor tin = scope.track(backend.tensor(in, cc.layout(), cc.inputDims()));
-            Tensor tf = scope.track(backend.tensor(f, cc.filterDims()));
-            Tensor tb = bias == null ? null : scope.track(backend.tensor(bias, cc.k()));
-            Tensor out = scope.track(backend.tensor(stale, cc.layout(), cc.outputDims()));
-            backend.conv2d(cc.spec(), tin, tf, tb, out);
-            backend.synchronize();
-            tolerance(cc).assertClose("output " + cc, out.toArray(), expected);
+        for (ConvAlgorithm algorithm : algorithms()) {
+            try (TensorScope scope = new TensorScope()) {
+                Tensor tin = scope.track(backend.tensor(in, cc.layout(), cc.inputDims()));
+                Tensor tf = scope.track(backend.tensor(f, cc.filterDims()));
+                Tensor tb = bias == null ? null : scope.track(backend.tensor(bias, cc.k()));
+                Tensor out = scope.track(backend.tensor(stale, cc.layout(), cc.outputDims()));
+                backend.conv2d(cc.spec().toBuilder().algorithm(algorithm).build(), tin, tf, tb, out);
+                backend.synchronize();
+                tolerance(cc).assertClose("output " + cc + " " + algorithm, out.toArray(), expected);
+            }
         }
     }
 

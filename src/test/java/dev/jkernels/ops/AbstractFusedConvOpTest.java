@@ -1,6 +1,8 @@
 package dev.jkernels.ops;
 
 import dev.jkernels.Activation;
+import dev.jkernels.ConvAlgorithm;
+import dev.jkernels.Conv2dSpec;
 import dev.jkernels.Layout;
 import dev.jkernels.Tensor;
 import dev.jkernels.TensorScope;
@@ -21,6 +23,9 @@ import java.util.List;
  * layouts, with and without bias, grouped and strided shapes.
  */
 public abstract class AbstractFusedConvOpTest extends BackendTestBase {
+
+    /** The conv implementations the fused path runs on: AUTO here; kernel backends list every variant. */
+    protected List<ConvAlgorithm> algorithms() { return List.of(ConvAlgorithm.AUTO); }
 
     List<ConvCase> fusedCases() {
         List<ConvCase> bases = new ArrayList<>();
@@ -50,24 +55,27 @@ public abstract class AbstractFusedConvOpTest extends BackendTestBase {
         float[] bias = cc.bias() ? RandomData.uniform(RandomData.seedOf(cc, 3), cc.k()) : null;
         double[] expected = Reference.conv2d(cc, in, f, bias);
         Activation act = cc.activation();
-        try (TensorScope scope = new TensorScope()) {
-            Tensor tin = scope.track(backend.tensor(in, cc.layout(), cc.inputDims()));
-            Tensor tf = scope.track(backend.tensor(f, cc.filterDims()));
-            Tensor tb = bias == null ? null : scope.track(backend.tensor(bias, cc.k()));
-            Tensor fused = scope.track(backend.tensor(RandomData.uniform(5, expected.length, 70f, 80f), cc.layout(), cc.outputDims()));
-            backend.conv2dActivation(cc.spec(), act, tin, tf, tb, fused);
-            Tensor conv = scope.track(backend.conv2d(cc.spec(), tin, tf, tb));
-            Tensor twoLaunch = scope.track(backend.activation(act, conv));
-            Tensor fusedAllocated = scope.track(backend.conv2dActivation(cc.spec(), act, tin, tf, tb));
-            backend.synchronize();
+        for (ConvAlgorithm algorithm : algorithms()) {
+            Conv2dSpec spec = cc.spec().toBuilder().algorithm(algorithm).build();
+            try (TensorScope scope = new TensorScope()) {
+                Tensor tin = scope.track(backend.tensor(in, cc.layout(), cc.inputDims()));
+                Tensor tf = scope.track(backend.tensor(f, cc.filterDims()));
+                Tensor tb = bias == null ? null : scope.track(backend.tensor(bias, cc.k()));
+                Tensor fused = scope.track(backend.tensor(RandomData.uniform(5, expected.length, 70f, 80f), cc.layout(), cc.outputDims()));
+                backend.conv2dActivation(spec, act, tin, tf, tb, fused);
+                Tensor conv = scope.track(backend.conv2d(spec, tin, tf, tb));
+                Tensor twoLaunch = scope.track(backend.activation(act, conv));
+                Tensor fusedAllocated = scope.track(backend.conv2dActivation(spec, act, tin, tf, tb));
+                backend.synchronize();
 
-            // 2·: the activation's slope (≤ 1.76 for SELU) scales the conv's rounding
-            Tolerance ref = Tolerance.forReduction(cc.reductionLength()).times(2 * (cc.bias() ? 2 : 1));
-            float[] fusedOut = fused.toArray();
-            ref.assertClose("fused vs reference " + cc, fusedOut, expected);
-            ref.assertClose("two-launch vs reference " + cc, twoLaunch.toArray(), expected);
-            ref.assertClose("fused vs two-launch " + cc, fusedOut, twoLaunch.toArray());
-            ref.assertClose("fused (allocating) vs reference " + cc, fusedAllocated.toArray(), expected);
+                // 2·: the activation's slope (≤ 1.76 for SELU) scales the conv's rounding
+                Tolerance ref = Tolerance.forReduction(cc.reductionLength()).times(2 * (cc.bias() ? 2 : 1));
+                float[] fusedOut = fused.toArray();
+                ref.assertClose("fused vs reference " + cc + " " + algorithm, fusedOut, expected);
+                ref.assertClose("two-launch vs reference " + cc + " " + algorithm, twoLaunch.toArray(), expected);
+                ref.assertClose("fused vs two-launch " + cc + " " + algorithm, fusedOut, twoLaunch.toArray());
+                ref.assertClose("fused (allocating) vs reference " + cc + " " + algorithm, fusedAllocated.toArray(), expected);
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.jkernels.ops;
 
 import dev.jkernels.Activation;
+import dev.jkernels.GemmAlgorithm;
 import dev.jkernels.GemmSpec;
 import dev.jkernels.Tensor;
 import dev.jkernels.TensorScope;
@@ -21,6 +22,12 @@ import java.util.List;
  * every activation in the epilogue. Inputs must come back unchanged.
  */
 public abstract class AbstractGemmOpTest extends BackendTestBase {
+
+    /**
+     * The GEMM implementations every case runs on: AUTO only here (the CPU has one); kernel
+     * backends list every variant, so each kernel is checked against the reference on every case.
+     */
+    protected List<GemmAlgorithm> algorithms() { return List.of(GemmAlgorithm.AUTO); }
 
     /** {M, N, K} triples: 1s, primes and tile edges. */
     protected List<int[]> shapes() {
@@ -70,17 +77,19 @@ public abstract class AbstractGemmOpTest extends BackendTestBase {
         float[] c0 = RandomData.uniform(RandomData.seedOf(tc, 4), tc.m() * tc.n());
         double[] expected = Reference.gemm(tc.m(), tc.n(), tc.k(), a, tc.transA(), b, tc.transB(),
                 tc.alpha(), tc.beta(), c0, bias, tc.activation());
-        try (TensorScope scope = new TensorScope()) {
-            Tensor ta = scope.track(backend.tensor(a, tc.shapeA()));
-            Tensor tb = scope.track(backend.tensor(b, tc.shapeB()));
-            Tensor tbias = bias == null ? null : scope.track(backend.tensor(bias, tc.n()));
-            Tensor tcOut = scope.track(backend.tensor(c0, tc.m(), tc.n()));
-            backend.gemm(tc.spec(), ta, tb, tbias, tcOut);
-            backend.synchronize();
-            tolerance(tc).assertClose("C " + tc, tcOut.toArray(), expected);
-            Tolerance.assertUnchanged("A", a, ta.toArray());
-            Tolerance.assertUnchanged("B", b, tb.toArray());
-            if (bias != null) Tolerance.assertUnchanged("bias", bias, tbias.toArray());
+        for (GemmAlgorithm algorithm : algorithms()) {
+            try (TensorScope scope = new TensorScope()) {
+                Tensor ta = scope.track(backend.tensor(a, tc.shapeA()));
+                Tensor tb = scope.track(backend.tensor(b, tc.shapeB()));
+                Tensor tbias = bias == null ? null : scope.track(backend.tensor(bias, tc.n()));
+                Tensor tcOut = scope.track(backend.tensor(c0, tc.m(), tc.n()));
+                backend.gemm(tc.spec().toBuilder().algorithm(algorithm).build(), ta, tb, tbias, tcOut);
+                backend.synchronize();
+                tolerance(tc).assertClose("C " + tc + " " + algorithm, tcOut.toArray(), expected);
+                Tolerance.assertUnchanged("A", a, ta.toArray());
+                Tolerance.assertUnchanged("B", b, tb.toArray());
+                if (bias != null) Tolerance.assertUnchanged("bias", bias, tbias.toArray());
+            }
         }
     }
 
@@ -93,12 +102,14 @@ public abstract class AbstractGemmOpTest extends BackendTestBase {
         float[] bias = tc.bias() ? RandomData.uniform(RandomData.seedOf(tc, 7), tc.n()) : null;
         double[] expected = Reference.gemm(tc.m(), tc.n(), tc.k(), a, tc.transA(), b, tc.transB(),
                 tc.alpha(), 0, null, bias, tc.activation());
-        try (TensorScope scope = new TensorScope()) {
-            Tensor ta = scope.track(backend.tensor(a, tc.shapeA()));
-            Tensor tb = scope.track(backend.tensor(b, tc.shapeB()));
-            Tensor tbias = bias == null ? null : scope.track(backend.tensor(bias, tc.n()));
-            Tensor out = scope.track(backend.gemm(tc.spec(), ta, tb, tbias));
-            tolerance(tc).assertClose("C " + tc, out.toArray(), expected);
+        for (GemmAlgorithm algorithm : algorithms()) {
+            try (TensorScope scope = new TensorScope()) {
+                Tensor ta = scope.track(backend.tensor(a, tc.shapeA()));
+                Tensor tb = scope.track(backend.tensor(b, tc.shapeB()));
+                Tensor tbias = bias == null ? null : scope.track(backend.tensor(bias, tc.n()));
+                Tensor out = scope.track(backend.gemm(tc.spec().toBuilder().algorithm(algorithm).build(), ta, tb, tbias));
+                tolerance(tc).assertClose("C " + tc + " " + algorithm, out.toArray(), expected);
+            }
         }
     }
 
@@ -115,10 +126,12 @@ public abstract class AbstractGemmOpTest extends BackendTestBase {
         GemmCase tc = GemmCase.plain(3, 2, k);
         float[] a = RandomData.uniform(k, 3 * k), b = RandomData.uniform(k + 1, k * 2);
         double[] expected = Reference.gemm(3, 2, k, a, false, b, false, 1, 0, null, null, Activation.identity());
-        try (TensorScope scope = new TensorScope()) {
-            Tensor out = scope.track(backend.gemm(GemmSpec.plain(), scope.track(backend.tensor(a, 3, k)),
-                    scope.track(backend.tensor(b, k, 2)), null));
-            tolerance(tc).assertClose("C", out.toArray(), expected);
+        for (GemmAlgorithm algorithm : algorithms()) {
+            try (TensorScope scope = new TensorScope()) {
+                Tensor out = scope.track(backend.gemm(GemmSpec.builder().algorithm(algorithm).build(),
+                        scope.track(backend.tensor(a, 3, k)), scope.track(backend.tensor(b, k, 2)), null));
+                tolerance(tc).assertClose("C " + algorithm, out.toArray(), expected);
+            }
         }
     }
 

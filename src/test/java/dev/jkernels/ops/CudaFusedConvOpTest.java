@@ -8,5 +8,9 @@ import org.junit.jupiter.api.Tag;
 /** The FusedConv op tests on CUDA device 0. Skipped without a usable GPU, unless JKERNELS_REQUIRE_GPU=1. */
 @Tag("gpu")
 class CudaFusedConvOpTest extends AbstractFusedConvOpTest {
+    @Override protected java.util.List<dev.jkernels.ConvAlgorithm> algorithms() {
+        return java.util.List.of(dev.jkernels.ConvAlgorithm.values());
+    }
+
     @Override protected Backend createBackend() { return TestBackends.open(BackendKind.CUDA); }
 }

@@ -8,5 +8,10 @@ import org.junit.jupiter.api.Tag;
 /** The Gemm op tests on CUDA device 0. Skipped without a usable GPU, unless JKERNELS_REQUIRE_GPU=1. */
 @Tag("gpu")
 class CudaGemmOpTest extends AbstractGemmOpTest {
+    /** Every hand-written kernel and cuBLAS. */
+    @Override protected java.util.List<dev.jkernels.GemmAlgorithm> algorithms() {
+        return java.util.List.of(dev.jkernels.GemmAlgorithm.values());
+    }
+
     @Override protected Backend createBackend() { return TestBackends.open(BackendKind.CUDA); }
 }

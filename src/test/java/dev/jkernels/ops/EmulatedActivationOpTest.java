@@ -11,5 +11,5 @@ import dev.jkernels.testing.TestBackends;
  */
 class EmulatedActivationOpTest extends AbstractActivationOpTest {
     @Override protected Backend createBackend() { return TestBackends.open(BackendKind.EMULATED); }
-    @Override protected Scale scale() { return Scale.SMALL; }
+    @Override protected Scale scale() { return TestBackends.emulatedScale(); }
 }

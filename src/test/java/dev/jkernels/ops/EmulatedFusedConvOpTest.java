@@ -10,6 +10,10 @@ import dev.jkernels.testing.TestBackends;
  * shapes. Skipped when the build has no emulator, unless -Djkernels.requireEmulator=true.
  */
 class EmulatedFusedConvOpTest extends AbstractFusedConvOpTest {
+    @Override protected java.util.List<dev.jkernels.ConvAlgorithm> algorithms() {
+        return java.util.List.of(dev.jkernels.ConvAlgorithm.values());
+    }
+
     @Override protected Backend createBackend() { return TestBackends.open(BackendKind.EMULATED); }
-    @Override protected Scale scale() { return Scale.SMALL; }
+    @Override protected Scale scale() { return TestBackends.emulatedScale(); }
 }

@@ -55,6 +55,14 @@ public final class TestBackends {
         }
     }
 
+    /**
+     * The shape scale for the emulator: {@link Scale#SMALL} unless {@code -Djkernels.emulatedScale=FULL}
+     * (measured: the emulator runs the FULL grids in about 10 s, but its threads/sanitizer modes are far slower).
+     */
+    public static Scale emulatedScale() {
+        return Scale.valueOf(System.getProperty("jkernels.emulatedScale", "SMALL").trim().toUpperCase(java.util.Locale.ROOT));
+    }
+
     /** A second, independent backend of the same kind (for the "tensor of another backend" checks). */
     public static Backend openAnother(Backend like) { return open(like.kind()); }
 }
