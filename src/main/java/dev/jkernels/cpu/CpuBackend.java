@@ -18,8 +18,8 @@ import dev.jkernels.spi.TensorStorage;
  * epilogue.
  *
  * <p>The GEMM core comes in two forms. With {@code --add-modules jdk.incubator.vector} on the JVM
- * command line, a register-blocked Vector API micro-kernel ({@link VectorGemmKernel}, about 2× faster
- * here); without it, FMA loops written so that C2 auto-vectorises them ({@link GemmKernel}). The
+ * command line, a register-blocked Vector API micro-kernel ({@link VectorGemmKernel}, 3–4× faster on the
+ * development machine: benchmarks/results/2026-11-28-cpu); without it, FMA loops written so that C2 auto-vectorises them ({@link GemmKernel}). The
  * system property {@code jkernels.cpu.vectorApi=false} forces the second. {@link #description()}
  * says which one runs.
  */

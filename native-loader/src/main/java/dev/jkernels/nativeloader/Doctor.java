@@ -67,7 +67,9 @@ public final class Doctor {
             row(out, "kernels", "none: no " + KernelResources.FATBIN + " (built without nvcc)");
         }
         Properties info = KernelResources.buildInfo();
-        row(out, "targets", info.getProperty(KernelResources.KEY_CUDA_TARGETS, "not recorded"));
+        String ptx = info.getProperty("cuda.ptx");
+        row(out, "targets", info.getProperty(KernelResources.KEY_CUDA_TARGETS, "not recorded")
+                + (ptx == null ? "" : " + PTX " + ptx + " (JIT for newer GPUs)"));
         row(out, "built at", info.getProperty(KernelResources.KEY_BUILT_AT, "not recorded"));
         row(out, "ptxas summary", KernelResources.ptxasSummary()
                 .map(s -> s.lines().count() + " lines (" + KernelResources.PTXAS_SUMMARY + ")").orElse("none"));

@@ -1,0 +1,571 @@
+package dev.jkernels.bench;
+
+import dev.jkernels.Activation;
+import dev.jkernels.Backend;
+import dev.jkernels.BackendKind;
+import dev.jkernels.Backends;
+import dev.jkernels.Conv2dSpec;
+import dev.jkernels.GemmAlgorithm;
+import dev.jkernels.GemmSpec;
+import dev.jkernels.Tensor;
+import dev.jkernels.TensorScope;
+import dev.jkernels.kernel.KernelBackend;
+import dev.jkernels.nativeloader.CudaProbe;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+
+/**
+ * Runs the public workloads on one backend and reports time, throughput and the share of each
+ * limit: GEMM, conv2d, element-wise activations, and fused conv2d+activation against two launches.
+ *
+ * <p>For every workload: fresh seeded random inputs (never zeros); one run whose sampled outputs
+ * are checked against a double-precision reference computed here from the inputs (a failing result
+ * is reported and not timed); then warm-up runs and the median of the timed repeats. On CUDA the
+ * time is the kernel time by CUDA events ({@link KernelBackend#timeMillis}) and the L2 cache is
+ * flushed before each repeat of a small problem; on the CPU and the emulator it is the wall clock
+ * around the op and a synchronize. On anything but CUDA big workloads are scaled down (conv batch,
+ * activation length) or skipped, and every output says which backend ran.
+ *
+ * <pre>
+ * java -jar benchmarks/target/dist/jkernels-benchmarks.jar --quick             # CPU, seconds
+ * java -jar … --backend cuda --json bench.json --anchors anchors.json          # the rig
+ * </pre>
+ */
+public final class Harness {
+
+    /** The command line, parsed. */
+    public record Options(String backend, Path workloads, Path json, Path anchors, int reps, int warmup,
+                          boolean quick, Set<String> only, long seed, List<GemmAlgorithm> gemmAlgorithms,
+                          Double maxGflop) {
+
+        static final Set<String> OPS = Set.of("gemm", "conv2d", "activation", "fused");
+
+        public static Options parse(String... args) {
+            String backend = "auto";
+            Path workloads = null, json = null, anchors = null;
+            Integer reps = null, warmup = null;
+            boolean quick = false;
+            Set<String> only = new LinkedHashSet<>(List.of("gemm", "conv2d", "activation", "fused"));
+            long seed = 42;
+            List<GemmAlgorithm> algs = List.of(GemmAlgorithm.AUTO);
+            Double maxGflop = null;
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                switch (a) {
+                    case "--backend" -> {
+                        backend = value(args, ++i, a).toLowerCase(Locale.ROOT);
+                        if (!Set.of("cpu", "cuda", "emulated", "auto").contains(backend)) {
+                            throw new IllegalArgumentException("--backend: expected cpu, cuda, emulated or auto, got " + backend);
+                        }
+                    }
+                    case "--workloads" -> workloads = Path.of(value(args, ++i, a));
+                    case "--json" -> json = Path.of(value(args, ++i, a));
+                    case "--anchors" -> anchors = Path.of(value(args, ++i, a));
+                    case "--reps" -> reps = positive(value(args, ++i, a), a);
+                    case "--warmup" -> warmup = nonNegative(value(args, ++i, a), a);
+                    case "--quick" -> quick = true;
+                    case "--seed" -> seed = Long.parseLong(value(args, ++i, a));
+                    case "--max-gflop" -> maxGflop = Double.parseDouble(value(args, ++i, a));
+                    case "--only" -> {
+                        only = new LinkedHashSet<>();
+                        for (String op : value(args, ++i, a).split(",")) {
+                            String o = op.trim().toLowerCase(Locale.ROOT);
+                            if (!OPS.contains(o)) throw new IllegalArgumentException("--only: unknown op '" + op + "' (gemm, conv2d, activation, fused)");
+                            only.add(o);
+                        }
+                    }
+                    case "--gemm-algorithms" -> {
+                        List<GemmAlgorithm> l = new ArrayList<>();
+                        for (String s : value(args, ++i, a).split(",")) {
+                            GemmAlgorithm g = GemmAlgorithm.valueOf(s.trim().toUpperCase(Locale.ROOT));
+                            if (g == GemmAlgorithm.CUBLAS) throw new IllegalArgumentException("--gemm-algorithms: cuBLAS runs beside every GEMM on CUDA already");
+                            l.add(g);
+                        }
+                        algs = List.copyOf(l);
+                    }
+                    case "-h", "--help" -> throw new HelpRequested();
+                    default -> throw new IllegalArgumentException("unknown option " + a + " (try --help)");
+                }
+            }
+            if (quick && workloads != null) throw new IllegalArgumentException("--quick and --workloads exclude each other");
+            return new Options(backend, workloads, json, anchors, reps != null ? reps : quick ? 5 : 10,
+                    warmup != null ? warmup : quick ? 2 : 3, quick, Set.copyOf(only), seed, algs, maxGflop);
+        }
+
+        private static String value(String[] args, int i, String option) {
+            if (i >= args.length) throw new IllegalArgumentException(option + " needs a value");
+            return args[i];
+        }
+
+        private static int positive(String v, String option) {
+            int n = Integer.parseInt(v);
+            if (n < 1) throw new IllegalArgumentException(option + " must be >= 1, got " + n);
+            return n;
+        }
+
+        private static int nonNegative(String v, String option) {
+            int n = Integer.parseInt(v);
+            if (n < 0) throw new IllegalArgumentException(option + " must be >= 0, got " + n);
+            return n;
+        }
+    }
+
+    static final class HelpRequested extends RuntimeException {
+        HelpRequested() { super(null, null, false, false); }
+    }
+
+    static final String USAGE = """
+            usage: Harness [--backend cpu|cuda|emulated|auto] [--quick] [--workloads FILE] [--only gemm,conv2d,activation,fused]
+                           [--reps N] [--warmup N] [--json FILE] [--anchors anchors.json] [--seed N]
+                           [--gemm-algorithms AUTO,NAIVE,TILED,REGISTER_BLOCKED,WARP_TILED] [--max-gflop X]
+              --quick       a small CPU-sized list (the README's main job); default backend auto
+              --workloads   a workloads.json (default: the public list kept in this jar)
+              --anchors     PyTorch figures from the rig (anchors.py) for the shares of cuBLAS and cuDNN
+              --max-gflop   on CPU/emulated: the largest op run (bigger convs are scaled down, others skipped)
+            Markdown on stdout, progress on stderr, JSON with --json.""";
+
+    public static void main(String[] args) {
+        Options o;
+        try {
+            o = Options.parse(args);
+        } catch (HelpRequested h) {
+            System.out.println(USAGE);
+            return;
+        } catch (IllegalArgumentException e) {
+            System.err.println("harness: " + e.getMessage());
+            System.err.println(USAGE);
+            System.exit(2);
+            return;
+        }
+        Backend backend;
+        try {
+            backend = create(o.backend());
+        } catch (RuntimeException | LinkageError e) {
+            System.err.println("harness: cannot create the " + o.backend() + " backend: " + e.getMessage());
+            System.err.println("harness: CUDA probe: " + CudaProbe.verdict().reason());
+            System.err.println("harness: run `mvn -q -B -pl native-loader compile exec:java` (doctor) for details, or use --backend cpu");
+            System.exit(3);
+            return;
+        }
+        int failures;
+        try (backend) {
+            Workloads w = o.quick() ? Workloads.quick() : o.workloads() != null ? Workloads.read(o.workloads()) : Workloads.builtIn();
+            Anchors anchors = o.anchors() != null ? Anchors.read(o.anchors()) : null;
+            Harness h = new Harness(backend, o, anchors, System.err);
+            // with --json the file is rewritten after every workload, so a run stopped by a time
+            // limit still leaves what it measured (marked "complete": false)
+            BenchResult r = h.run(w, o.json() == null ? x -> {} : x -> x.write(o.json()));
+            System.out.print(Tables.render(r));
+            System.out.flush();
+            if (o.json() != null) {
+                r.write(o.json());
+                System.err.println("harness: wrote " + o.json());
+            }
+            failures = r.checkFailures();
+        }
+        if (failures > 0) {
+            System.err.println("harness: " + failures + " result(s) failed (a wrong result in the spot check, or an error)");
+            System.exit(1);
+        }
+    }
+
+    /** The backend named on the command line; an exception saying why when it cannot be made. */
+    static Backend create(String name) {
+        return switch (name) {
+            case "cpu" -> Backends.cpu();
+            case "cuda" -> Backends.cuda(0);
+            case "emulated" -> Backends.emulated();
+            case "auto" -> Backends.auto();
+            default -> throw new IllegalArgumentException("backend: " + name);
+        };
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    /** Problems touching fewer bytes than this get the L2 flushed before each timed repeat (CUDA). */
+    static final long FLUSH_BELOW_BYTES = 256L << 20;
+    /** The flush copies this many floats each way: 96 MiB, about twice the H200's L2. */
+    static final int FLUSH_FLOATS = 24 << 20;
+
+    private final Backend backend;
+    private final Options options;
+    private final Anchors anchors;
+    private final PrintStream progress;
+    private final boolean cuda;
+    private final double maxFlops;
+    private final long maxActivationElements;
+    private Tensor flushSrc, flushDst;
+    private double copyGbps = Double.NaN;
+    private String cublasNote;
+    private int checkFailures;
+
+    Harness(Backend backend, Options options, Anchors anchors, PrintStream progress) {
+        this.backend = backend;
+        this.options = options;
+        this.anchors = anchors;
+        this.progress = progress;
+        this.cuda = backend.kind() == BackendKind.CUDA;
+        double defaultGflop = switch (backend.kind()) {
+            case CUDA -> Double.POSITIVE_INFINITY;
+            case CPU -> 20;
+            case EMULATED -> 0.05;
+        };
+        this.maxFlops = (options.maxGflop() != null ? options.maxGflop() : defaultGflop) * 1e9;
+        this.maxActivationElements = switch (backend.kind()) {
+            case CUDA -> Long.MAX_VALUE;
+            case CPU -> 1L << 24;
+            case EMULATED -> 1L << 20;
+        };
+    }
+
+    BenchResult run(Workloads w) { return run(w, r -> {}); }
+
+    /** Runs {@code w}; {@code snapshot} receives the partial result after each workload (for --json). */
+    BenchResult run(Workloads w, java.util.function.Consumer<BenchResult> snapshot) {
+        progress.println("harness: backend " + backend.name() + " (" + backend.description() + ")"
+                + (cuda ? "" : " -- NOT a GPU: " + (backend.kind() == BackendKind.CPU ? "the CPU backend" : "the emulator (CUDA kernels on the CPU)")));
+        List<BenchResult.GemmRow> gemm = new ArrayList<>();
+        List<BenchResult.ConvRow> conv = new ArrayList<>();
+        List<BenchResult.ActivationRow> act = new ArrayList<>();
+        List<BenchResult.FusedRow> fused = new ArrayList<>();
+        BenchResult.Copy copy;
+        try (TensorScope scope = new TensorScope()) {
+            if (cuda) {
+                flushSrc = scope.track(backend.zeros(FLUSH_FLOATS));
+                flushDst = scope.track(backend.zeros(FLUSH_FLOATS));
+            }
+            copy = measureCopy();
+            copyGbps = copy.gbps();
+            progress.printf(Locale.ROOT, "copy: %.1f GB/s (%d MiB each way)%n", copy.gbps(), copy.bytes() / 2 >> 20);
+            // cheapest first, the biggest GEMMs last: a run cut short by a time limit keeps the most
+            if (options.only().contains("activation")) {
+                for (String name : w.activations()) {
+                    act.add(runActivation(name, w.activationElements()));
+                    snapshot.accept(result(copy, gemm, conv, act, fused, false));
+                }
+            }
+            boolean convs = options.only().contains("conv2d"), fuse = options.only().contains("fused");
+            if (convs || fuse) {
+                for (Workloads.Conv c : w.conv2d()) {
+                    runConv(c, w.convActivations(), convs, fuse, conv, fused);
+                    snapshot.accept(result(copy, gemm, conv, act, fused, false));
+                }
+            }
+            if (options.only().contains("gemm")) {
+                for (Workloads.Gemm g : w.gemm()) {
+                    gemm.addAll(runGemm(g));
+                    snapshot.accept(result(copy, gemm, conv, act, fused, false));
+                }
+            }
+        }
+        return result(copy, gemm, conv, act, fused, true);
+    }
+
+    private BenchResult result(BenchResult.Copy copy, List<BenchResult.GemmRow> gemm, List<BenchResult.ConvRow> conv,
+                               List<BenchResult.ActivationRow> act, List<BenchResult.FusedRow> fused, boolean complete) {
+        String note = switch (backend.kind()) {
+            case CUDA -> null;
+            case CPU -> "CPU backend: these are CPU figures, not GPU figures (no GPU was used).";
+            case EMULATED -> "Emulated backend: the CUDA kernels ran on the CPU; times say nothing about a GPU.";
+        };
+        String anchorsNote = anchors == null ? null : options.anchors() + (anchors.device() == null ? "" : " (" + anchors.device() + ")");
+        return new BenchResult("jkernels-harness", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), backend.name(),
+                backend.kind().name(), backend.description(), cuda, note,
+                "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")",
+                System.getProperty("os.name") + " " + System.getProperty("os.arch"), Runtime.getRuntime().availableProcessors(),
+                cuda ? "CUDA events (kernel time)" : "wall clock around op + synchronize",
+                cuda ? "before each repeat of problems under " + (FLUSH_BELOW_BYTES >> 20) + " MiB (" + (4L * FLUSH_FLOATS >> 20) + " MiB copy)"
+                        : "none (not a GPU)",
+                options.warmup(), options.reps(), options.seed(), copy, cuda ? cublasNote : "not on this backend (CUDA only)",
+                anchorsNote, gemm, conv, act, fused, checkFailures, complete);
+    }
+
+    // ---- timing ---------------------------------------------------------------------------------
+
+    /** One timed run of {@code op} in ms: CUDA events on CUDA, else wall clock with a synchronize. */
+    double timeOnce(Runnable op) {
+        if (cuda && backend instanceof KernelBackend kb) return kb.timeMillis(op);
+        backend.synchronize();
+        long t0 = System.nanoTime();
+        op.run();
+        backend.synchronize();
+        return (System.nanoTime() - t0) / 1e6;
+    }
+
+    /** Warm-up, then the median of the repeats; the L2 is flushed before each repeat when asked. */
+    double measure(Runnable op, long bytesTouched) {
+        for (int i = 0; i < options.warmup(); i++) op.run();
+        backend.synchronize();
+        boolean flush = cuda && bytesTouched < FLUSH_BELOW_BYTES;
+        double[] t = new double[options.reps()];
+        for (int i = 0; i < t.length; i++) {
+            if (flush) backend.copy(flushSrc, flushDst);
+            t[i] = timeOnce(op);
+        }
+        return median(t);
+    }
+
+    static double median(double[] t) {
+        double[] s = t.clone();
+        Arrays.sort(s);
+        int n = s.length;
+        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    }
+
+    private BenchResult.Copy measureCopy() {
+        int n = cuda ? 1 << 28 : 1 << 24;   // 1 GiB each way on the GPU (as the anchors), 64 MiB on the CPU
+        try (TensorScope s = new TensorScope()) {
+            Tensor src = s.track(backend.zeros(n));
+            Tensor dst = s.track(backend.zeros(n));
+            double ms = measure(() -> backend.copy(src, dst), Long.MAX_VALUE);
+            long bytes = 8L * n;
+            return new BenchResult.Copy(bytes, ms, BytesModel.gbPerSecond(bytes, ms));
+        }
+    }
+
+    // ---- inputs ---------------------------------------------------------------------------------
+
+    /** Uniform in [−scale, scale), seeded, filled in parallel chunks with split generators. */
+    static float[] random(long count, long seed, float scale) {
+        if (count > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("random: " + count + " floats do not fit one array");
+        float[] a = new float[(int) count];
+        int chunk = 1 << 20;
+        int chunks = (int) ((count + chunk - 1) / chunk);
+        IntStream.range(0, chunks).parallel().forEach(c -> {
+            SplittableRandom r = new SplittableRandom(seed * 1_000_003L + c);
+            int end = (int) Math.min(count, (long) (c + 1) * chunk);
+            for (int i = c * chunk; i < end; i++) a[i] = (float) ((2 * r.nextDouble() - 1) * scale);
+        });
+        return a;
+    }
+
+    private long seedFor(String what) { return options.seed() * 31 + what.hashCode(); }
+
+    private boolean record(SpotCheck.Outcome o) {
+        if (!o.ok()) checkFailures++;
+        return o.ok();
+    }
+
+    // ---- GEMM -----------------------------------------------------------------------------------
+
+    private List<BenchResult.GemmRow> runGemm(Workloads.Gemm g) {
+        List<BenchResult.GemmRow> rows = new ArrayList<>();
+        if (g.flops() > maxFlops) {
+            String why = skippedTooLarge(g.flops());
+            for (GemmAlgorithm alg : options.gemmAlgorithms()) {
+                rows.add(new BenchResult.GemmRow(g.m(), g.n(), g.k(), alg.name(), null, null, null, null, null, null, null, null, why));
+            }
+            progress.println("gemm " + g.label() + ": " + why);
+            return rows;
+        }
+        float[] a = random((long) g.m() * g.k(), seedFor("gemmA" + g.label()), 1f);
+        float[] b = random((long) g.k() * g.n(), seedFor("gemmB" + g.label()), 1f);
+        SpotCheck.Reference ref = SpotCheck.gemm(a, b, g.m(), g.n(), g.k());
+        long bytes = 4L * ((long) g.m() * g.k() + (long) g.k() * g.n() + (long) g.m() * g.n());
+        Double anchorTflops = anchors == null ? null : anchors.gemm(g.m(), g.n(), g.k()).map(Anchors.Gemm::tflops).orElse(null);
+        try (TensorScope s = new TensorScope()) {
+            Tensor ta = s.track(backend.tensor(a, g.m(), g.k()));
+            Tensor tb = s.track(backend.tensor(b, g.k(), g.n()));
+            Tensor tc = s.track(backend.zeros(g.m(), g.n()));
+            // cuBLAS first, once per shape: it is the limit every variant is compared with
+            Double cublasMs = null;
+            if (cuda) {
+                GemmSpec cub = GemmSpec.builder().algorithm(GemmAlgorithm.CUBLAS).build();
+                try {
+                    backend.gemm(cub, ta, tb, null, tc);
+                    backend.synchronize();
+                    SpotCheck.Outcome o = SpotCheck.check(tc.toArray(), ref, seedFor("check" + g.label()), i -> "C[" + i / g.n() + "," + i % g.n() + "]");
+                    if (o.ok()) {
+                        cublasMs = measure(() -> backend.gemm(cub, ta, tb, null, tc), bytes);
+                        cublasNote = "ran through JCublas (TF32 off)";
+                    } else {
+                        cublasNote = "cuBLAS result " + o.message();
+                    }
+                } catch (RuntimeException | LinkageError e) {
+                    cublasNote = "unavailable: " + e.getMessage();
+                }
+            }
+            Double cublasTflops = cublasMs == null ? null : BytesModel.tflopPerSecond(g.flops(), cublasMs);
+            for (GemmAlgorithm alg : options.gemmAlgorithms()) {
+                GemmSpec spec = GemmSpec.builder().algorithm(alg).build();
+                String algName = backend.kind() == BackendKind.CPU ? "cpu" : alg.name();
+                try {
+                    backend.gemm(spec, ta, tb, null, tc);
+                    backend.synchronize();
+                    SpotCheck.Outcome o = SpotCheck.check(tc.toArray(), ref, seedFor("check" + g.label()), i -> "C[" + i / g.n() + "," + i % g.n() + "]");
+                    Double ms = null, tflops = null;
+                    if (record(o)) {
+                        ms = measure(() -> backend.gemm(spec, ta, tb, null, tc), bytes);
+                        tflops = BytesModel.tflopPerSecond(g.flops(), ms);
+                    }
+                    rows.add(new BenchResult.GemmRow(g.m(), g.n(), g.k(), algName, ms, tflops, cublasMs, cublasTflops,
+                            BytesModel.share(tflops, cublasTflops), anchorTflops, BytesModel.share(tflops, anchorTflops), o.message(), null));
+                    progress.printf(Locale.ROOT, "gemm %s %s: %s%n", g.label(), algName,
+                            ms == null ? o.message() : String.format(Locale.ROOT, "%.4f ms, %.3f TFLOP/s%s", ms, tflops,
+                                    cublasTflops == null ? "" : String.format(Locale.ROOT, " (cuBLAS %.3f)", cublasTflops)));
+                } catch (RuntimeException e) {
+                    checkFailures++;
+                    rows.add(new BenchResult.GemmRow(g.m(), g.n(), g.k(), algName, null, null, cublasMs, cublasTflops, null,
+                            anchorTflops, null, "FAILED: " + e.getMessage(), null));
+                    progress.println("gemm " + g.label() + " " + algName + ": FAILED: " + e);
+                }
+                if (backend.kind() == BackendKind.CPU) break;   // one implementation: the algorithm is ignored
+            }
+        }
+        return rows;
+    }
+
+    // ---- conv2d and fused -----------------------------------------------------------------------
+
+    private void runConv(Workloads.Conv full, List<String> activations, boolean convRows, boolean fusedRows,
+                         List<BenchResult.ConvRow> conv, List<BenchResult.FusedRow> fused) {
+        Workloads.Conv c = full;
+        String scaled = null;
+        if (c.flops() > maxFlops) {
+            int batch = (int) Math.floor(c.n() * maxFlops / c.flops());
+            if (batch < 1) {
+                String why = skippedTooLarge(full.withBatch(1).flops()) + " even at batch 1";
+                if (convRows) conv.add(new BenchResult.ConvRow(full.name(), full.shape(), full.outputElements(), null, null, null, null, null, why));
+                if (fusedRows) for (String a : activations) {
+                    fused.add(new BenchResult.FusedRow(full.name(), a, full.outputElements(), null, null, null, null, null, null, null, null, why));
+                }
+                progress.println("conv " + full.name() + ": " + why);
+                return;
+            }
+            c = full.withBatch(batch);
+            scaled = "batch " + full.n() + "→" + batch + " on " + backend.kind().name();
+        }
+        final Workloads.Conv cv = c;
+        String name = scaled == null ? cv.name() : cv.name() + " (" + scaled + ")";
+        float[] x = random(cv.inputElements(), seedFor("convX" + cv.name()), 1f);
+        float[] wt = random(cv.filterElements(), seedFor("convW" + cv.name()), 1f);
+        float[] bias = random(cv.k(), seedFor("convB" + cv.name()), 1f);
+        Conv2dSpec spec = Conv2dSpec.builder().stride(cv.stride()).padding(cv.pad()).bias(true).build();
+        long outputs = cv.outputElements();
+        long bytes = 4L * (cv.inputElements() + cv.filterElements() + cv.k() + outputs);
+        boolean anchorComparable = scaled == null && anchors != null;
+        Double anchorTflops = anchorComparable ? anchors.conv(cv).map(Anchors.Conv::tflops).orElse(null) : null;
+        try (TensorScope s = new TensorScope()) {
+            Tensor tx = s.track(backend.tensor(x, cv.n(), cv.c(), cv.h(), cv.w()));
+            Tensor tw = s.track(backend.tensor(wt, cv.k(), cv.c(), cv.r(), cv.s()));
+            Tensor tb = s.track(backend.tensor(bias, cv.k()));
+            Tensor ty = s.track(backend.zeros(cv.n(), cv.k(), cv.p(), cv.q()));
+            Tensor tz = s.track(backend.zeros(cv.n(), cv.k(), cv.p(), cv.q()));
+            java.util.function.LongFunction<String> where = i -> "out[" + i / ((long) cv.k() * cv.p() * cv.q()) + ","
+                    + i / ((long) cv.p() * cv.q()) % cv.k() + "," + i / cv.q() % cv.p() + "," + i % cv.q() + "]";
+
+            backend.conv2d(spec, tx, tw, tb, ty);
+            backend.synchronize();
+            SpotCheck.Outcome o = SpotCheck.check(ty.toArray(), SpotCheck.conv(x, wt, bias, cv, Activation.identity()), seedFor("check" + cv.name()), where);
+            Double convMs = null;
+            if (record(o)) convMs = measure(() -> backend.conv2d(spec, tx, tw, tb, ty), bytes);
+            Double tflops = convMs == null ? null : BytesModel.tflopPerSecond(cv.flops(), convMs);
+            if (convRows) {
+                conv.add(new BenchResult.ConvRow(name, cv.shape(), outputs, convMs, tflops, anchorTflops,
+                        BytesModel.share(tflops, anchorTflops), o.message(), null));
+            }
+            progress.printf(Locale.ROOT, "conv %s: %s%n", name, convMs == null ? o.message()
+                    : String.format(Locale.ROOT, "%.4f ms, %.3f TFLOP/s", convMs, tflops));
+            if (!fusedRows) return;
+
+            for (String an : activations) {
+                Activation act = Activation.parse(an);
+                if (convMs == null) {
+                    fused.add(new BenchResult.FusedRow(name, an, outputs, null, null, null, null, null, null, null, null,
+                            "not timed: the conv failed its check"));
+                    continue;
+                }
+                SpotCheck.Reference ref = SpotCheck.conv(x, wt, bias, cv, act);
+                // two launches: conv2d into ty, then the activation from ty into tz
+                backend.conv2d(spec, tx, tw, tb, ty);
+                backend.activation(act, ty, tz);
+                backend.synchronize();
+                SpotCheck.Outcome two = SpotCheck.check(tz.toArray(), ref, seedFor("check2" + cv.name() + an), where);
+                // fused: one call into ty, filled with NaN first so that an element it fails to write fails the check
+                float[] nan = new float[Math.toIntExact(outputs)];
+                Arrays.fill(nan, Float.NaN);
+                ty.copyFrom(nan);
+                backend.conv2dActivation(spec, act, tx, tw, tb, ty);
+                backend.synchronize();
+                SpotCheck.Outcome one = SpotCheck.check(ty.toArray(), ref, seedFor("check1" + cv.name() + an), where);
+                String check = two.ok() && one.ok() ? one.message() : (!two.ok() ? "two-launch " + two.message() : "fused " + one.message());
+                Double actMs = null, twoMs = null, fusedMs = null, speedup = null, predicted = null;
+                if (record(two) & record(one)) {
+                    actMs = measure(() -> backend.activation(act, ty, tz), 8L * outputs);
+                    twoMs = measure(() -> {
+                        backend.conv2d(spec, tx, tw, tb, ty);
+                        backend.activation(act, ty, tz);
+                    }, bytes + 8L * outputs);
+                    fusedMs = measure(() -> backend.conv2dActivation(spec, act, tx, tw, tb, ty), bytes);
+                    speedup = twoMs / fusedMs;
+                    predicted = copyGbps > 0 ? BytesModel.predictedFusionSpeedup(convMs, outputs, copyGbps) : null;
+                }
+                Double anchorTwo = anchorComparable ? anchors.convActivation(cv.name(), an).map(Anchors.ConvActivation::twoLaunchMs).orElse(null) : null;
+                fused.add(new BenchResult.FusedRow(name, an, outputs, convMs, actMs, twoMs, fusedMs, speedup, predicted, anchorTwo, check, null));
+                progress.printf(Locale.ROOT, "fused %s + %s: %s%n", name, an, fusedMs == null ? check
+                        : String.format(Locale.ROOT, "two-launch %.4f ms, fused %.4f ms, speedup %.2fx (model %.2fx)", twoMs, fusedMs, speedup,
+                                predicted == null ? Double.NaN : predicted));
+            }
+        } catch (RuntimeException e) {
+            checkFailures++;
+            if (convRows && conv.stream().noneMatch(r -> r.name().equals(name))) {
+                conv.add(new BenchResult.ConvRow(name, cv.shape(), outputs, null, null, anchorTflops, null, "FAILED: " + e.getMessage(), null));
+            }
+            if (fusedRows) {
+                for (String an : activations) {
+                    if (fused.stream().noneMatch(f -> f.name().equals(name) && f.activation().equals(an))) {
+                        fused.add(new BenchResult.FusedRow(name, an, outputs, null, null, null, null, null, null, null,
+                                "FAILED: " + e.getMessage(), null));
+                    }
+                }
+            }
+            progress.println("conv " + name + ": FAILED: " + e);
+        }
+    }
+
+    // ---- activations ----------------------------------------------------------------------------
+
+    private BenchResult.ActivationRow runActivation(String an, long requested) {
+        long n = Math.min(requested, maxActivationElements);
+        Activation act = Activation.parse(an);
+        String label = n == requested ? an : an + " (n " + requested + "→" + n + " on " + backend.kind().name() + ")";
+        Double anchorGbps = anchors == null || n != requested ? null : anchors.activation(an, n).map(Anchors.Activation::gbps).orElse(null);
+        float[] x = random(n, seedFor("act" + an), 4f);
+        try (TensorScope s = new TensorScope()) {
+            Tensor tx = s.track(backend.tensor(x, (int) n));
+            Tensor ty = s.track(backend.zeros((int) n));
+            backend.activation(act, tx, ty);
+            backend.synchronize();
+            SpotCheck.Outcome o = SpotCheck.check(ty.toArray(), SpotCheck.activation(x, act), seedFor("check" + an), i -> "y[" + i + "]");
+            Double ms = null, gbps = null;
+            if (record(o)) {
+                ms = measure(() -> backend.activation(act, tx, ty), 8L * n);
+                gbps = BytesModel.gbPerSecond(BytesModel.elementwiseBytes(n), ms);
+            }
+            progress.printf(Locale.ROOT, "activation %s: %s%n", label, ms == null ? o.message()
+                    : String.format(Locale.ROOT, "%.4f ms, %.1f GB/s", ms, gbps));
+            return new BenchResult.ActivationRow(label, n, ms, gbps, BytesModel.share(gbps, copyGbps > 0 ? copyGbps : null),
+                    anchorGbps, BytesModel.share(gbps, anchorGbps), o.message(), null);
+        } catch (RuntimeException e) {
+            checkFailures++;
+            progress.println("activation " + label + ": FAILED: " + e);
+            return new BenchResult.ActivationRow(label, n, null, null, null, anchorGbps, null, "FAILED: " + e.getMessage(), null);
+        }
+    }
+
+    private String skippedTooLarge(double flops) {
+        return String.format(Locale.ROOT, "skipped on %s: too large (%.1f GFLOP > %.2f; the full list is for the GPU)",
+                backend.kind().name(), flops / 1e9, maxFlops / 1e9);
+    }
+}
