@@ -8,8 +8,8 @@
 # the limit still leaves what it measured); everything it prints lands in bench.log.
 #
 # Knobs (environment): BENCH_BACKEND (default cuda), BENCH_LIMIT_S (default 220: the harness is
-# stopped before run.sh's own limit so the table still prints), BENCH_ARGS (extra harness options,
-# e.g. "--gemm-algorithms AUTO,NAIVE,TILED,REGISTER_BLOCKED,WARP_TILED --reps 20").
+# stopped before run.sh's own limit so the table still prints), BENCH_ARGS (harness options; default:
+# every GEMM variant beside AUTO and cuBLAS, llm.c style, so each step of the kernel is measured).
 #
 # Locally, to check the plumbing on the CPU:
 #   DEVICE_CLASSPATH=benchmarks/target/dist/jkernels-benchmarks.jar DEVICE_OUT=/tmp/out \
@@ -20,6 +20,7 @@ set -uo pipefail
 mkdir -p "$DEVICE_OUT"
 backend=${BENCH_BACKEND:-cuda}
 limit=${BENCH_LIMIT_S:-220}
+BENCH_ARGS=${BENCH_ARGS-"--gemm-algorithms AUTO,NAIVE,TILED,REGISTER_BLOCKED,WARP_TILED"}
 SECONDS=0
 
 echo "== doctor"

@@ -146,14 +146,6 @@ public final class CudaLauncher implements KernelLauncher {
         makeCurrent();
     }
 
-    // ---- for CublasGemm (same package): cuBLAS runs on this launcher's context and stream ----------
-
-    /** Makes this launcher's context current on the calling thread; throws when closed. */
-    void enterContext() { enter(); }
-
-    /** The stream every launch and copy of this launcher goes to. */
-    CUstream stream() { return stream; }
-
     private CudaBuffer own(DeviceBuffer b, String what) {
         enter();
         b.check(this, what);

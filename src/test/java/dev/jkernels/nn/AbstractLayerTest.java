@@ -164,7 +164,9 @@ public abstract class AbstractLayerTest extends BackendTestBase {
     @MethodSource("activations")
     void fusedEqualsUnfusedForLinearAndConv(Activation act) {
         int n = 3, in = 13, out = 7;
-        NnReference.Conv cv = new NnReference.Conv(2, 3, 7, 6, 5, 3, 3, 1, 1, null, 1, 1, 1, Layout.NCHW);
+        // Both layouts, alternating over the activations
+        Layout layout = act.kind().ordinal() % 2 == 0 ? Layout.NCHW : Layout.NHWC;
+        NnReference.Conv cv = new NnReference.Conv(2, 3, 7, 6, 5, 3, 3, 1, 1, null, 1, 1, 1, layout);
         float[] w = RandomData.uniform(RandomData.seedOf(act, 1), out * in);
         float[] b = RandomData.uniform(RandomData.seedOf(act, 2), out);
         float[] x = RandomData.uniform(RandomData.seedOf(act, 3), n * in, -2f, 2f);
@@ -178,8 +180,8 @@ public abstract class AbstractLayerTest extends BackendTestBase {
                 "Linear + activation layer", new Sequential(new Linear(in, out).setWeights(w, b), ActivationLayer.of(act)),
                 "Linear(activation)", new Sequential(new Linear(in, out, act).setWeights(w, b)));
         Map<String, Sequential> convModels = Map.of(
-                "Conv2d + activation layer", new Sequential(Conv2d.builder(3, 5, 3).padding("same").build().setWeights(cw, cb), ActivationLayer.of(act)),
-                "Conv2d(activation)", new Sequential(Conv2d.builder(3, 5, 3).padding("same").activation(act).build().setWeights(cw, cb)));
+                "Conv2d + activation layer", new Sequential(Conv2d.builder(3, 5, 3).padding("same").layout(layout).build().setWeights(cw, cb), ActivationLayer.of(act)),
+                "Conv2d(activation)", new Sequential(Conv2d.builder(3, 5, 3).padding("same").layout(layout).activation(act).build().setWeights(cw, cb)));
         linearModels.forEach((what, m) -> checkFusedAgainstUnfused(what + " " + act, m, x, new int[] {n, in}, linearExpected,
                 Tolerance.forReduction(in).times(4), act));
         convModels.forEach((what, m) -> checkFusedAgainstUnfused(what + " " + act, m, cx, cv.inputDims(), convExpected,

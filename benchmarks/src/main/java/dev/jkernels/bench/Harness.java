@@ -34,7 +34,7 @@ import java.util.stream.IntStream;
  * is reported and not timed); then warm-up runs and the median of the timed repeats. On CUDA the
  * time is the kernel time by CUDA events ({@link KernelBackend#timeMillis}) and the L2 cache is
  * flushed before each repeat of a small problem; on the CPU and the emulator it is the wall clock
- * around the op and a synchronize. On anything but CUDA big workloads are scaled down (conv batch,
+ * around the op and a synchronize (after a warm-up of at least 0.5 s, for the JIT). On anything but CUDA big workloads are scaled down (conv batch,
  * activation length) or skipped, and every output says which backend ran.
  *
  * <pre>
@@ -202,7 +202,11 @@ public final class Harness {
     private final Options options;
     private final Anchors anchors;
     private final PrintStream progress;
+    /** The GPU path: KernelBackend.timeMillis, L2 flushes, cuBLAS beside every GEMM (CUDA; the emulator in tests). */
     private final boolean cuda;
+    /** Whether the backend really is a GPU (labels, limits). */
+    private final boolean gpu;
+    private final int copyFloats, flushFloats;
     private final double maxFlops;
     private final long maxActivationElements;
     private Tensor flushSrc, flushDst;
@@ -211,11 +215,21 @@ public final class Harness {
     private int checkFailures;
 
     Harness(Backend backend, Options options, Anchors anchors, PrintStream progress) {
+        // 1 GiB each way for the copy on the GPU (as the anchors), 64 MiB on the CPU
+        this(backend, options, anchors, progress, backend.kind() == BackendKind.CUDA,
+                backend.kind() == BackendKind.CUDA ? 1 << 28 : 1 << 24, FLUSH_FLOATS);
+    }
+
+    /** With the GPU path chosen explicitly, and smaller buffers: lets a test drive the CUDA code path on the emulator. */
+    Harness(Backend backend, Options options, Anchors anchors, PrintStream progress, boolean gpuPath, int copyFloats, int flushFloats) {
         this.backend = backend;
+        this.gpu = backend.kind() == BackendKind.CUDA;
+        this.copyFloats = copyFloats;
+        this.flushFloats = flushFloats;
         this.options = options;
         this.anchors = anchors;
         this.progress = progress;
-        this.cuda = backend.kind() == BackendKind.CUDA;
+        this.cuda = gpuPath && backend instanceof KernelBackend;
         double defaultGflop = switch (backend.kind()) {
             case CUDA -> Double.POSITIVE_INFINITY;
             case CPU -> 20;
@@ -234,7 +248,7 @@ public final class Harness {
     /** Runs {@code w}; {@code snapshot} receives the partial result after each workload (for --json). */
     BenchResult run(Workloads w, java.util.function.Consumer<BenchResult> snapshot) {
         progress.println("harness: backend " + backend.name() + " (" + backend.description() + ")"
-                + (cuda ? "" : " -- NOT a GPU: " + (backend.kind() == BackendKind.CPU ? "the CPU backend" : "the emulator (CUDA kernels on the CPU)")));
+                + (gpu ? "" : " -- NOT a GPU: " + (backend.kind() == BackendKind.CPU ? "the CPU backend" : "the emulator (CUDA kernels on the CPU)")));
         List<BenchResult.GemmRow> gemm = new ArrayList<>();
         List<BenchResult.ConvRow> conv = new ArrayList<>();
         List<BenchResult.ActivationRow> act = new ArrayList<>();
@@ -242,8 +256,8 @@ public final class Harness {
         BenchResult.Copy copy;
         try (TensorScope scope = new TensorScope()) {
             if (cuda) {
-                flushSrc = scope.track(backend.zeros(FLUSH_FLOATS));
-                flushDst = scope.track(backend.zeros(FLUSH_FLOATS));
+                flushSrc = scope.track(backend.zeros(flushFloats));
+                flushDst = scope.track(backend.zeros(flushFloats));
             }
             copy = measureCopy();
             copyGbps = copy.gbps();
@@ -281,11 +295,11 @@ public final class Harness {
         };
         String anchorsNote = anchors == null ? null : options.anchors() + (anchors.device() == null ? "" : " (" + anchors.device() + ")");
         return new BenchResult("jkernels-harness", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), backend.name(),
-                backend.kind().name(), backend.description(), cuda, note,
+                backend.kind().name(), backend.description(), gpu, note,
                 "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")",
                 System.getProperty("os.name") + " " + System.getProperty("os.arch"), Runtime.getRuntime().availableProcessors(),
-                cuda ? "CUDA events (kernel time)" : "wall clock around op + synchronize",
-                cuda ? "before each repeat of problems under " + (FLUSH_BELOW_BYTES >> 20) + " MiB (" + (4L * FLUSH_FLOATS >> 20) + " MiB copy)"
+                gpu ? "CUDA events (kernel time)" : cuda ? "KernelBackend.timeMillis (wall clock on the emulator)" : "wall clock around op + synchronize",
+                cuda ? "before each repeat of problems under " + (FLUSH_BELOW_BYTES >> 20) + " MiB (" + (4L * flushFloats >> 20) + " MiB copy)"
                         : "none (not a GPU)",
                 options.warmup(), options.reps(), options.seed(), copy, cuda ? cublasNote : "not on this backend (CUDA only)",
                 anchorsNote, gemm, conv, act, fused, checkFailures, complete);
@@ -295,7 +309,7 @@ public final class Harness {
 
     /** One timed run of {@code op} in ms: CUDA events on CUDA, else wall clock with a synchronize. */
     double timeOnce(Runnable op) {
-        if (cuda && backend instanceof KernelBackend kb) return kb.timeMillis(op);
+        if (cuda) return ((KernelBackend) backend).timeMillis(op);
         backend.synchronize();
         long t0 = System.nanoTime();
         op.run();
@@ -307,6 +321,14 @@ public final class Harness {
     double measure(Runnable op, long bytesTouched) {
         for (int i = 0; i < options.warmup(); i++) op.run();
         backend.synchronize();
+        if (!cuda && options.warmup() > 0) {
+            // Java code (the CPU backend, the launch path) runs interpreted until the JIT has seen
+            // it often enough: keep warming up for half a second, so the first op measured
+            // is not the one that paid for compilation
+            long until = System.nanoTime() + 500_000_000L;
+            for (int i = 0; i < 100 && System.nanoTime() < until; i++) op.run();
+            backend.synchronize();
+        }
         boolean flush = cuda && bytesTouched < FLUSH_BELOW_BYTES;
         double[] t = new double[options.reps()];
         for (int i = 0; i < t.length; i++) {
@@ -324,7 +346,7 @@ public final class Harness {
     }
 
     private BenchResult.Copy measureCopy() {
-        int n = cuda ? 1 << 28 : 1 << 24;   // 1 GiB each way on the GPU (as the anchors), 64 MiB on the CPU
+        int n = copyFloats;
         try (TensorScope s = new TensorScope()) {
             Tensor src = s.track(backend.zeros(n));
             Tensor dst = s.track(backend.zeros(n));

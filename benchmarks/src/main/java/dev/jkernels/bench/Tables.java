@@ -18,8 +18,8 @@ public final class Tables {
         sb.append("- timing: ").append(r.timing()).append("; warm-up ").append(r.warmup()).append(", median of ")
                 .append(r.reps()).append("; L2 flush: ").append(r.l2Flush()).append("\n");
         if (r.copy() != null) {
-            sb.append(String.format(Locale.ROOT, "- copy bandwidth (device-to-device, %s MiB each way): %.1f GB/s, the limit for memory-bound ops%n",
-                    fmt(r.copy().bytes() / 2.0 / (1 << 20), 0), r.copy().gbps()));
+            sb.append(String.format(Locale.ROOT, "- copy bandwidth (%s, %s MiB each way): %.1f GB/s, the limit for memory-bound ops%n",
+                    r.gpu() ? "device-to-device" : "Backend.copy in memory", fmt(r.copy().bytes() / 2.0 / (1 << 20), 0), r.copy().gbps()));
         }
         if (r.cublas() != null) sb.append("- cuBLAS (JCublas): ").append(r.cublas()).append('\n');
         sb.append("- PyTorch anchors: ").append(r.anchors() == null ? "none given (--anchors anchors.json)" : r.anchors()).append('\n');
@@ -34,7 +34,7 @@ public final class Tables {
                 rows.add(new String[] {g.label(), g.algorithm(), ms(g.ms()), rate(g.tflops()), ms(g.cublasMs()), rate(g.cublasTflops()),
                         pct(g.shareOfCublas()), rate(g.anchorTflops()), pct(g.shareOfAnchor()), status(g.check(), g.skipped())});
             }
-            sb.append(table(new String[] {"M×N×K", "algorithm", "ms", "TFLOP/s", "cuBLAS ms", "cuBLAS TFLOP/s", "% of cuBLAS",
+            sb.append(compactTable(new String[] {"M×N×K", "algorithm", "ms", "TFLOP/s", "cuBLAS ms", "cuBLAS TFLOP/s", "% of cuBLAS",
                     "PyTorch TFLOP/s", "% of PyTorch", "check"}, rows)).append('\n');
         }
         if (!r.conv2d().isEmpty()) {
@@ -44,7 +44,7 @@ public final class Tables {
                 rows.add(new String[] {c.name(), c.shape(), ms(c.ms()), rate(c.tflops()), rate(c.anchorTflops()),
                         pct(c.shareOfAnchor()), status(c.check(), c.skipped())});
             }
-            sb.append(table(new String[] {"conv", "N×C×H×W k R×S/stride pad", "ms", "TFLOP/s", "cuDNN TFLOP/s", "% of cuDNN", "check"}, rows)).append('\n');
+            sb.append(compactTable(new String[] {"conv", "N×C×H×W k R×S/stride pad", "ms", "TFLOP/s", "cuDNN TFLOP/s", "% of cuDNN", "check"}, rows)).append('\n');
         }
         if (!r.activation().isEmpty()) {
             sb.append("### activation (y = f(x), 8 bytes per element)\n\n");
@@ -53,7 +53,7 @@ public final class Tables {
                 rows.add(new String[] {a.name(), Long.toString(a.n()), ms(a.ms()), rate(a.gbps()), pct(a.shareOfCopy()),
                         rate(a.anchorGbps()), pct(a.shareOfAnchor()), status(a.check(), a.skipped())});
             }
-            sb.append(table(new String[] {"activation", "elements", "ms", "GB/s", "% of copy", "PyTorch GB/s", "% of PyTorch", "check"}, rows)).append('\n');
+            sb.append(compactTable(new String[] {"activation", "elements", "ms", "GB/s", "% of copy", "PyTorch GB/s", "% of PyTorch", "check"}, rows)).append('\n');
         }
         if (!r.fused().isEmpty()) {
             sb.append("### fused conv2d+activation vs two launches\n\n");
@@ -63,10 +63,26 @@ public final class Tables {
                 rows.add(new String[] {f.name(), f.activation(), ms(f.convMs()), ms(f.activationMs()), ms(f.twoLaunchMs()), ms(f.fusedMs()),
                         times(f.speedup()), times(f.predictedSpeedup()), ms(f.anchorTwoLaunchMs()), status(f.check(), f.skipped())});
             }
-            sb.append(table(new String[] {"conv", "activation", "conv ms", "activation ms", "two-launch ms", "fused ms", "speedup",
+            sb.append(compactTable(new String[] {"conv", "activation", "conv ms", "activation ms", "two-launch ms", "fused ms", "speedup",
                     "predicted", "PyTorch two-launch ms", "check"}, rows)).append('\n');
         }
         return sb.toString();
+    }
+
+    /**
+     * A Markdown table without the columns that hold no figure in any row (a CPU run has no cuBLAS or
+     * PyTorch column to show); the first two columns always stay.
+     */
+    static String compactTable(String[] header, List<String[]> rows) {
+        List<Integer> keep = new ArrayList<>();
+        for (int c = 0; c < header.length; c++) {
+            final int col = c;
+            if (c < 2 || rows.stream().anyMatch(r -> r[col] != null && !r[col].equals("–"))) keep.add(c);
+        }
+        String[] h = keep.stream().map(c -> header[c]).toArray(String[]::new);
+        List<String[]> out = new ArrayList<>();
+        for (String[] r : rows) out.add(keep.stream().map(c -> r[c]).toArray(String[]::new));
+        return table(h, out);
     }
 
     /** A Markdown table; cells must not contain '|'. */

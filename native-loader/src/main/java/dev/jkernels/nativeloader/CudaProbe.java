@@ -60,11 +60,54 @@ public final class CudaProbe {
     }
 
     private static CudaVerdict probeSafely() {
-        String jcudaVersion = jcudaVersion();
-        String buildCuda = KernelResources.nvccVersion().orElse(null);
-        Emulator emu = probeEmulator();
+        return decide(SystemEnv.INSTANCE, probeEmulator());
+    }
+
+    /** What the probe's decisions read from the machine and the build; faked in tests. */
+    interface Env {
+        /** The driver library's name on this OS, or empty where CUDA has none. */
+        Optional<String> driverLibrary();
+        /** Empty when the native library loads; otherwise why not. */
+        Optional<String> loadError(String library);
+        /** Where a loaded library came from, if known. */
+        Optional<String> location(String library);
+        /** The JCuda version on the classpath, or null. */
+        String jcudaVersion();
+        /** cuDriverGetVersion, cuInit and the devices; may throw LinkageError (JCuda's natives) or RuntimeException. */
+        DriverAnswer queryDriver();
+        /** cuBLAS's version through JCublas, in words; may throw LinkageError or RuntimeException. */
+        String queryCublas();
+        String buildCudaVersion();
+        boolean hasFatbin();
+        String cudaTargets();
+        String osName();
+    }
+
+    /** What the driver said: its version, cuInit's error (null on success), and the devices. */
+    record DriverAnswer(int driverVersion, String initError, boolean noDevice, List<DeviceInfo> devices) {}
+
+    /** The real machine and build. */
+    private enum SystemEnv implements Env {
+        INSTANCE;
+        @Override public Optional<String> driverLibrary() { return driverLibraryName(); }
+        @Override public Optional<String> loadError(String library) { return NativeLibraries.loadError(library); }
+        @Override public Optional<String> location(String library) { return NativeLibraries.location(library); }
+        @Override public String jcudaVersion() { return CudaProbe.jcudaVersion(); }
+        @Override public DriverAnswer queryDriver() { return DriverQuery.run(); }
+        @Override public String queryCublas() { return CublasQuery.run(); }
+        @Override public String buildCudaVersion() { return KernelResources.nvccVersion().orElse(null); }
+        @Override public boolean hasFatbin() { return KernelResources.hasFatbin(); }
+        @Override public String cudaTargets() { return KernelResources.cudaTargets().orElse(""); }
+        @Override public String osName() { return System.getProperty("os.name") + " " + System.getProperty("os.arch"); }
+    }
+
+    /** The verdict for {@code env}; never throws. */
+    static CudaVerdict decide(Env env, Emulator emu) {
+        String jcudaVersion = null, buildCuda = null;
         try {
-            return probe(jcudaVersion, buildCuda, emu);
+            jcudaVersion = env.jcudaVersion();
+            buildCuda = env.buildCudaVersion();
+            return probe(env, jcudaVersion, buildCuda, emu);
         } catch (RuntimeException | LinkageError e) {
             String why = "the CUDA probe failed unexpectedly: " + e;
             return new CudaVerdict(false, why, false, "CUDA not usable: " + why, Problem.PROBE_FAILED, 0,
@@ -72,7 +115,7 @@ public final class CudaProbe {
         }
     }
 
-    private static CudaVerdict probe(String jcudaVersion, String buildCuda, Emulator emu) {
+    private static CudaVerdict probe(Env env, String jcudaVersion, String buildCuda, Emulator emu) {
         final class Result {
             CudaVerdict fail(Problem p, String why, int driver, List<DeviceInfo> devices) {
                 return new CudaVerdict(false, why, false, "CUDA not usable: " + why, p, driver, buildCuda,
@@ -82,11 +125,11 @@ public final class CudaProbe {
         Result r = new Result();
 
         // 1. The driver library, without touching JCuda (whose failure would be sticky).
-        Optional<String> driverLib = driverLibraryName();
+        Optional<String> driverLib = env.driverLibrary();
         if (driverLib.isEmpty()) {
-            return r.fail(Problem.NO_DRIVER_LIBRARY, "no CUDA driver exists for " + System.getProperty("os.name"), 0, List.of());
+            return r.fail(Problem.NO_DRIVER_LIBRARY, "no CUDA driver exists for " + env.osName(), 0, List.of());
         }
-        Optional<String> loadError = NativeLibraries.loadError(driverLib.get());
+        Optional<String> loadError = env.loadError(driverLib.get());
         if (loadError.isPresent()) {
             return r.fail(Problem.NO_DRIVER_LIBRARY, "no " + driverLib.get()
                     + " (the NVIDIA driver library): no NVIDIA driver is installed or visible here ("
@@ -97,13 +140,13 @@ public final class CudaProbe {
         if (jcudaVersion == null) {
             return r.fail(Problem.JCUDA_UNAVAILABLE, "JCuda (org.jcuda:jcuda) is not on the classpath", 0, List.of());
         }
-        DriverQuery.Answer q;
+        DriverAnswer q;
         try {
-            q = DriverQuery.run();
+            q = env.queryDriver();
         } catch (LinkageError e) {
             return r.fail(Problem.JCUDA_UNAVAILABLE, "JCuda's native library did not load ("
                     + e.getClass().getSimpleName() + ": " + e.getMessage() + "); JCuda " + jcudaVersion
-                    + " needs its jcuda-natives jar for " + System.getProperty("os.name") + " " + System.getProperty("os.arch"), 0, List.of());
+                    + " needs its jcuda-natives jar for " + env.osName(), 0, List.of());
         } catch (RuntimeException e) {   // jcuda.CudaException when exceptions are enabled elsewhere
             return r.fail(Problem.INIT_FAILED, "the CUDA driver failed: " + e.getMessage(), 0, List.of());
         }
@@ -122,12 +165,12 @@ public final class CudaProbe {
         if (tooOld.isPresent()) return r.fail(Problem.DRIVER_TOO_OLD, tooOld.get(), q.driverVersion(), devices);
 
         // 5. Kernels in this build.
-        if (!KernelResources.hasFatbin()) {
+        if (!env.hasFatbin()) {
             return r.fail(Problem.KERNELS_MISSING, "kernels missing from this build: no " + KernelResources.FATBIN
                     + " on the classpath (it was built where nvcc was absent)", q.driverVersion(), devices);
         }
         // 6. A device the SASS (or the PTX, forward) can run on.
-        String targets = KernelResources.cudaTargets().orElse("");
+        String targets = env.cudaTargets();
         int lowest = lowestTarget(targets);
         if (lowest > 0 && devices.stream().noneMatch(d -> d.computeCode() >= lowest)) {
             return r.fail(Problem.DEVICE_TOO_OLD, "no device can run this build's kernels: the lowest target is sm_"
@@ -140,15 +183,15 @@ public final class CudaProbe {
                 + (targets.isEmpty() ? "" : " for " + targets);
         boolean cublas;
         String cublasWhy;
-        Optional<String> cublasError = NativeLibraries.loadError(CUBLAS_LIBRARY);
+        Optional<String> cublasError = env.loadError(CUBLAS_LIBRARY);
         if (cublasError.isPresent()) {
             cublas = false;
             cublasWhy = "no " + CUBLAS_LIBRARY + " (JCublas " + jcudaVersion + " needs cuBLAS 12; only the cuBLAS"
                     + " path is off, the kernels still run): " + cublasError.get();
         } else {
             try {
-                cublasWhy = CublasQuery.run() + " (" + CUBLAS_LIBRARY + " from "
-                        + NativeLibraries.location(CUBLAS_LIBRARY).orElse("the library path") + ")";
+                cublasWhy = env.queryCublas() + " (" + CUBLAS_LIBRARY + " from "
+                        + env.location(CUBLAS_LIBRARY).orElse("the library path") + ")";
                 cublas = true;
             } catch (LinkageError | RuntimeException e) {
                 cublas = false;
@@ -216,7 +259,8 @@ public final class CudaProbe {
         }
     }
 
-    private record Emulator(boolean usable, String reason) {}
+    /** Whether the emulator library loads here, and why (not). */
+    record Emulator(boolean usable, String reason) {}
 
     private static Emulator probeEmulator() {
         Optional<String> resource = KernelResources.emulatorResourceName();
@@ -240,14 +284,12 @@ public final class CudaProbe {
 
     /** The JCuda calls, in their own class so that nothing in CudaProbe links against JCuda until needed. */
     private static final class DriverQuery {
-        record Answer(int driverVersion, String initError, boolean noDevice, List<DeviceInfo> devices) {}
-
-        static Answer run() {
+        static DriverAnswer run() {
             int[] version = {0};
             jcuda.driver.JCudaDriver.cuDriverGetVersion(version);
             int rc = jcuda.driver.JCudaDriver.cuInit(0);
             if (rc != jcuda.driver.CUresult.CUDA_SUCCESS) {
-                return new Answer(version[0], jcuda.driver.CUresult.stringFor(rc),
+                return new DriverAnswer(version[0], jcuda.driver.CUresult.stringFor(rc),
                         rc == jcuda.driver.CUresult.CUDA_ERROR_NO_DEVICE, List.of());
             }
             int[] count = {0};
@@ -267,7 +309,7 @@ public final class CudaProbe {
                 check(jcuda.driver.JCudaDriver.cuDeviceTotalMem(mem, dev), "cuDeviceTotalMem");
                 devices.add(new DeviceInfo(i, cString(name), major[0], minor[0], mem[0]));
             }
-            return new Answer(version[0], null, false, devices);
+            return new DriverAnswer(version[0], null, false, devices);
         }
 
         private static void check(int rc, String call) {

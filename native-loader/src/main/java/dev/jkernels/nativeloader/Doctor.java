@@ -8,7 +8,10 @@ import java.util.Properties;
  * {@code doctor}: what this machine and this build can run, and why not the rest.
  *
  * <p>Run from the repository root:
- * <pre>mvn -q -B -pl native-loader -am compile exec:java</pre>
+ * <pre>mvn -q -B -pl native-loader compile exec:java</pre>
+ * (no {@code -am}: with it Maven would also run exec:java on the parent pom, which has no classes).
+ * That sees the kernels of the last build of the {@code src} module ({@code src/target/classes}).
+ * From a jar: {@code java -cp benchmarks/target/dist/jkernels-benchmarks.jar dev.jkernels.nativeloader.Doctor}.
  * With {@code --require-gpu} it exits with status 1 unless the CUDA backend is usable (for the device rig).
  */
 public final class Doctor {

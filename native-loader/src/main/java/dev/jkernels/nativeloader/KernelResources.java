@@ -21,8 +21,10 @@ import java.util.Properties;
  *   <li>{@value #EMULATOR_LINUX_X86_64}: the same kernels compiled for the CPU (the emulator).</li>
  * </ul>
  * Any of them may be absent (a build without nvcc has no fatbin); every accessor says so with an
- * empty {@link Optional} rather than an exception. Resources are read once per process and cached;
- * all methods are thread-safe. Looked up through this class's class loader.
+ * empty {@link Optional} rather than an exception. The small resources are read once per process
+ * and cached; the fatbin (hundreds of MB with every kernel variant) is read on each call to
+ * {@link #fatbin()} and never kept, since a launcher loads it once. All methods are thread-safe.
+ * Looked up through this class's class loader.
  */
 public final class KernelResources {
     /** The classpath folder holding every native artefact. */
@@ -40,24 +42,37 @@ public final class KernelResources {
     private KernelResources() {}
 
     // Holder idiom: each resource is loaded on first use, exactly once, without locks afterwards.
-    private static final class Fatbin { static final byte[] BYTES = readBytes(FATBIN); }
     private static final class Ptxas { static final String TEXT = readText(PTXAS_SUMMARY); }
     private static final class Info { static final Properties PROPS = readProperties(BUILD_INFO); }
 
     private static final Object EMULATOR_LOCK = new Object();
     private static volatile Optional<Path> emulator;   // null until first asked
 
-    /** The kernel fatbin's bytes (a fresh copy per call: callers may hand it to native code), if this build has one. */
-    public static Optional<byte[]> fatbin() {
-        byte[] b = Fatbin.BYTES;
-        return b == null ? Optional.empty() : Optional.of(b.clone());
+    /**
+     * The kernel fatbin's bytes, read from the classpath now (not cached: it is large, and a
+     * launcher needs it once), if this build has one.
+     */
+    public static Optional<byte[]> fatbin() { return Optional.ofNullable(readBytes(FATBIN)); }
+
+    /** Whether this build carries the kernel fatbin (i.e. nvcc was present when it was built); reads nothing. */
+    public static boolean hasFatbin() { return url(FATBIN) != null; }
+
+    /** The fatbin's size in bytes, or 0 when absent, without reading it into memory. */
+    public static long fatbinSize() {
+        java.net.URL u = url(FATBIN);
+        if (u == null) return 0;
+        try {
+            java.net.URLConnection c = u.openConnection();
+            c.setUseCaches(false);
+            long n = c.getContentLengthLong();
+            if (n >= 0) return n;
+            try (InputStream in = c.getInputStream()) {
+                return in.transferTo(java.io.OutputStream.nullOutputStream());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read classpath resource " + FATBIN, e);
+        }
     }
-
-    /** Whether this build carries the kernel fatbin (i.e. nvcc was present when it was built). */
-    public static boolean hasFatbin() { return Fatbin.BYTES != null; }
-
-    /** The fatbin's size in bytes, or 0 when absent; avoids a copy for reporting. */
-    public static long fatbinSize() { return Fatbin.BYTES == null ? 0 : Fatbin.BYTES.length; }
 
     /** The {@code ptxas -v} summary of the kernels, if the build kept it. */
     public static Optional<String> ptxasSummary() { return Optional.ofNullable(Ptxas.TEXT); }
@@ -82,9 +97,12 @@ public final class KernelResources {
 
     /** Where a resource was found (a jar or a folder URL), for reports; empty when absent. */
     public static Optional<String> location(String resource) {
+        return Optional.ofNullable(url(resource)).map(java.net.URL::toString);
+    }
+
+    private static java.net.URL url(String resource) {
         ClassLoader cl = KernelResources.class.getClassLoader();
-        java.net.URL url = cl == null ? ClassLoader.getSystemResource(resource) : cl.getResource(resource);
-        return url == null ? Optional.empty() : Optional.of(url.toString());
+        return cl == null ? ClassLoader.getSystemResource(resource) : cl.getResource(resource);
     }
 
     /** The classpath name of the emulator library for this platform, or empty when none is built for it. */
@@ -115,7 +133,7 @@ public final class KernelResources {
 
     /** Whether this build has an emulator library for this platform (without extracting it). */
     public static boolean hasEmulatorLibrary() {
-        return emulatorResourceName().map(n -> KernelResources.class.getClassLoader().getResource(n) != null).orElse(false);
+        return emulatorResourceName().map(n -> url(n) != null).orElse(false);
     }
 
     private static Optional<Path> extractEmulator() {
