@@ -49,14 +49,14 @@ fi
 
 UMBRELLA=$WORK/jkernels_all.cu
 jk_write_umbrella "$CUDA_DIR" "$UMBRELLA"
-if jk_up_to_date "$FATBIN" "$CUDA_DIR" && [[ -f $SUMMARY && -f $PROPS ]]; then
+if jk_up_to_date "$FATBIN" "$CUDA_DIR" emu && [[ -f $SUMMARY && -f $PROPS ]]; then
     jk_info "fatbin up to date: $FATBIN"
     exit 0
 fi
 
 version=$("$NVCC" --version | sed -n 's/.*release \([0-9][0-9.]*\),.*/\1/p')
 LOG=$WORK/ptxas-full.log
-key=fatbin-$(jk_sources_hash "$CUDA_DIR" "$("$NVCC" --version | tail -1) ${SASS_TARGETS[*]} $PTX_TARGET ${JK_NVCC_LINEINFO:-0}")
+key=fatbin-$(jk_sources_hash "$CUDA_DIR" "$("$NVCC" --version | tail -1) ${SASS_TARGETS[*]} $PTX_TARGET ${JK_NVCC_LINEINFO:-0}" emu)
 if jk_cache_get "$key" "$RES_DIR" jkernels.fatbin jkernels-ptxas.txt; then
     cp "$(jk_cache_dir)/$key/ptxas-full.log" "$LOG" 2> /dev/null || true
     write_properties "$version"
@@ -110,7 +110,7 @@ awk -v version="$version" '
     }' "$LOG" | { read -r l1; read -r l2; read -r l3; echo "$l1"; echo "$l2"; echo "$l3"; LC_ALL=C sort; } > "$SUMMARY"
 write_properties "$version"
 # Cache only what was built from the sources hashed before the compile (none edited meanwhile).
-if [[ $key == fatbin-$(jk_sources_hash "$CUDA_DIR" "$("$NVCC" --version | tail -1) ${SASS_TARGETS[*]} $PTX_TARGET ${JK_NVCC_LINEINFO:-0}") ]]; then
+if [[ $key == fatbin-$(jk_sources_hash "$CUDA_DIR" "$("$NVCC" --version | tail -1) ${SASS_TARGETS[*]} $PTX_TARGET ${JK_NVCC_LINEINFO:-0}" emu) ]]; then
     jk_cache_put "$key" "$FATBIN" "$SUMMARY" "$LOG"
 fi
 spills=$(sed -n 's/^# kernels with spills: //p' "$SUMMARY")

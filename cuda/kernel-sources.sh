@@ -24,11 +24,12 @@ jk_write_umbrella() {
     if [[ -f $out ]] && cmp -s "$out" "$out.tmp"; then rm -f "$out.tmp"; else mv "$out.tmp" "$out"; fi
 }
 
-# True when $1 exists and no file under cuda/ (except tests/ and *.md) is newer than it.
+# True when $1 exists and no file under cuda/ (except tests/, *.md and the optional subfolder $3)
+# is newer than it. The fatbin passes emu: the emulator's files do not reach nvcc.
 jk_up_to_date() {
-    local out=$1 cuda_dir=$2
+    local out=$1 cuda_dir=$2 skip=${3:-tests}
     [[ -f $out ]] || return 1
-    [[ -z $(find "$cuda_dir" -type f -newer "$out" ! -path "$cuda_dir/tests/*" ! -name '*.md' -print -quit) ]]
+    [[ -z $(find "$cuda_dir" -type f -newer "$out" ! -path "$cuda_dir/tests/*" ! -path "$cuda_dir/$skip/*" ! -name '*.md' -print -quit) ]]
 }
 
 # The content-addressed cache of native outputs, shared by every checkout of this user: a build
@@ -39,11 +40,12 @@ jk_cache_enabled() { [[ ${JK_NATIVE_CACHE:-1} != 0 ]]; }
 jk_cache_dir() { echo "${JK_NATIVE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/jkernels-native}"; }
 
 # Prints a key for everything an output depends on: every file under cuda/ (tests/ and *.md
-# excepted), by relative path and content, plus $2 (the compiler's version and the output's kind).
+# excepted, and the optional subfolder $3), by relative path and content, plus $2 (the compiler's
+# version and the output's kind).
 jk_sources_hash() {
-    local cuda_dir=$1 extra=$2
+    local cuda_dir=$1 extra=$2 skip=${3:-tests}
     {
-        (cd "$cuda_dir" && find . -type f ! -path './tests/*' ! -name '*.md' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
+        (cd "$cuda_dir" && find . -type f ! -path './tests/*' ! -path "./$skip/*" ! -name '*.md' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
         echo "$extra"
     } | sha256sum | cut -c1-40
 }

@@ -11,9 +11,10 @@ import java.util.TreeSet;
 
 /**
  * What a CUDA fatbin holds, read without the CUDA toolkit (no cuobjdump here): one entry per SASS
- * image (ELF, with its {@code sm_XY} and the functions it defines) or PTX text. nvcc's default
- * compression packs only the PTX (zstd), so the SASS images can be read; a compressed image is
- * listed with {@code readable() == false}.
+ * image (ELF, with its {@code sm_XY} and the functions it defines) or PTX text. nvcc compresses
+ * images with zstd (flag 0x8000; the uncompressed size is the u64 at +56 of the entry header);
+ * given a {@link Decompressor} they are read too, otherwise a compressed image is listed with
+ * {@code readable() == false}. (No zstd here in the main code: the tests bring one.)
  *
  * <p>Layout (little-endian): a 16-byte header {magic 0xBA55ED50, u16 version, u16 header size,
  * u64 size of what follows}, then entries: {u16 kind (1 PTX, 2 ELF), u16, u32 entry header size,
@@ -25,6 +26,12 @@ public final class FatbinContents {
     /** One image of the fatbin. {@code functions} is empty for PTX and for compressed images. */
     public record Image(boolean elf, int smArch, boolean readable, Set<String> functions) {
         public String target() { return (elf ? "sm_" : "compute_") + smArch; }
+    }
+
+    /** Inflates one zstd-compressed image. */
+    @FunctionalInterface
+    public interface Decompressor {
+        byte[] decompress(byte[] src, int offset, int length, int uncompressedSize);
     }
 
     private final List<Image> images;
@@ -47,8 +54,11 @@ public final class FatbinContents {
         return s;
     }
 
+    /** Lists the images; compressed ones without their functions. */
+    public static FatbinContents parse(byte[] fatbin) { return parse(fatbin, null); }
+
     /** @throws IllegalArgumentException when {@code fatbin} is not a fatbin or is truncated */
-    public static FatbinContents parse(byte[] fatbin) {
+    public static FatbinContents parse(byte[] fatbin, Decompressor decompressor) {
         ByteBuffer b = ByteBuffer.wrap(fatbin).order(ByteOrder.LITTLE_ENDIAN);
         List<Image> images = new ArrayList<>();
         int off = 0;
@@ -71,15 +81,31 @@ public final class FatbinContents {
                 int data = at + entryHeader;
                 if (entryHeader <= 0 || data + payload > end) throw new IllegalArgumentException("bad fatbin entry at " + at);
                 boolean isElf = kind == 2 || kind == 0x10;
-                boolean readable = isElf && payload >= 4 && fatbin[data] == 0x7f && fatbin[data + 1] == 'E'
-                        && fatbin[data + 2] == 'L' && fatbin[data + 3] == 'F';
-                Set<String> fns = readable ? elfFunctions(b, data, (int) payload) : Set.of();
+                long flags = b.getLong(at + 40);
+                Set<String> fns = Set.of();
+                boolean readable = false;
+                if (isElf && (flags & 0x8000) == 0 && isElf(fatbin, data)) {
+                    fns = elfFunctions(b, data, (int) payload);
+                    readable = true;
+                } else if (isElf && decompressor != null && entryHeader >= 64) {
+                    int compressed = b.getInt(at + 16);
+                    long inflated = b.getLong(at + 56);
+                    byte[] elf = decompressor.decompress(fatbin, data, compressed > 0 ? compressed : (int) payload, (int) inflated);
+                    if (isElf(elf, 0)) {
+                        fns = elfFunctions(ByteBuffer.wrap(elf).order(ByteOrder.LITTLE_ENDIAN), 0, elf.length);
+                        readable = true;
+                    }
+                }
                 images.add(new Image(isElf, arch, readable, fns));
                 p = data + payload;
             }
             off = (int) end;
         }
         return new FatbinContents(images);
+    }
+
+    private static boolean isElf(byte[] a, int at) {
+        return a.length >= at + 4 && a[at] == 0x7f && a[at + 1] == 'E' && a[at + 2] == 'L' && a[at + 3] == 'F';
     }
 
     /** The names of the FUNC symbols of an ELF64 image. */
