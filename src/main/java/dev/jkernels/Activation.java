@@ -171,6 +171,32 @@ public final class Activation {
     public float apply(float x) { return (float) apply((double) x); }
 
     /**
+     * The array form: {@code y[i] = apply(x[i])} for {@code from <= i < to}; {@code y} may be {@code x}.
+     * The same values as the scalar form, with the kind chosen once per range so that the JIT can
+     * vectorise the piecewise-linear kinds.
+     */
+    public void apply(float[] x, float[] y, int from, int to) {
+        switch (kind) {
+            case IDENTITY:
+                if (x != y) System.arraycopy(x, from, y, from, to - from);
+                return;
+            case RELU:
+                for (int i = from; i < to; i++) { float v = x[i]; y[i] = v > 0f ? v : 0f; }
+                return;
+            case LEAKY_RELU: {
+                float a = alpha;
+                for (int i = from; i < to; i++) { float v = x[i]; y[i] = v > 0f ? v : a * v; }
+                return;
+            }
+            case RELU6:
+                for (int i = from; i < to; i++) y[i] = Math.min(Math.max(x[i], 0f), 6f);
+                return;
+            default:
+                for (int i = from; i < to; i++) y[i] = apply(x[i]);
+        }
+    }
+
+    /**
      * f′ at the point the kind's {@link BackwardInput} describes: {@code saved} is x for INPUT
      * kinds and y = f(x) for OUTPUT kinds. At kinks (0 for ReLU, 0 and 6 for ReLU6, ±3 for
      * hard-sigmoid) the derivative is taken from the left, as PyTorch does (f′(0) = 0 for ReLU).

@@ -157,4 +157,25 @@ class ActivationTest {
         assertThrows(IllegalArgumentException.class, () -> Activation.of(null));
         for (Activation.Kind k : Activation.Kind.values()) assertEquals(k.ordinal(), k.code());
     }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("activations")
+    void arrayFormEqualsScalarFormBitForBit(Activation act) {
+        float[] x = {0f, -0f, 1e-30f, -1e-30f, 0.5f, -0.5f, 3f, -3f, 5.999f, 6f, 6.001f, 90f, -90f,
+                Float.MAX_VALUE, -Float.MAX_VALUE, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN};
+        float[] y = new float[x.length + 2];
+        float[] padded = new float[x.length + 2];
+        System.arraycopy(x, 0, padded, 1, x.length);
+        act.apply(padded, y, 1, x.length + 1);
+        for (int i = 0; i < x.length; i++) {
+            assertEquals(Float.floatToIntBits(act.apply(x[i])), Float.floatToIntBits(y[i + 1]),
+                    act + " at x=" + x[i] + ": array form " + y[i + 1] + ", scalar form " + act.apply(x[i]));
+        }
+        assertEquals(0f, y[0], "wrote before the range");
+        assertEquals(0f, y[x.length + 1], "wrote after the range");
+        act.apply(padded, padded, 1, x.length + 1); // in place
+        for (int i = 0; i < x.length; i++) {
+            assertEquals(Float.floatToIntBits(y[i + 1]), Float.floatToIntBits(padded[i + 1]), act + " in place at x=" + x[i]);
+        }
+    }
 }

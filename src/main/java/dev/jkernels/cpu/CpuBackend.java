@@ -133,9 +133,7 @@ public final class CpuBackend extends AbstractBackend {
     @Override
     protected void runActivation(Activation activation, Tensor x, Tensor y) {
         float[] xs = data(x), ys = data(y);
-        chunked(xs.length, (from, to) -> {
-            for (int i = from; i < to; i++) ys[i] = activation.apply(xs[i]);
-        });
+        chunked(xs.length, (from, to) -> activation.apply(xs, ys, from, to));
     }
 
     @Override

@@ -56,12 +56,12 @@ public final class TestBackends {
     }
 
     /**
-     * The shape scale for the emulator: {@link Scale#SMALL} unless {@code -Djkernels.emulatedScale=FULL}
-     * (measured on 2 cores: SMALL takes about 3 s, FULL with every kernel variant about 45 s; the
-     * emulator's threads and sanitizer modes are far slower).
+     * The shape scale for the emulator: {@link Scale#FULL} (every grid, every kernel variant: about 45 s
+     * on 2 cores in fibers mode) unless {@code -Djkernels.emulatedScale=SMALL} (about 3 s, for quick
+     * runs and for the emulator's far slower threads mode).
      */
     public static Scale emulatedScale() {
-        return Scale.valueOf(System.getProperty("jkernels.emulatedScale", "SMALL").trim().toUpperCase(java.util.Locale.ROOT));
+        return Scale.valueOf(System.getProperty("jkernels.emulatedScale", "FULL").trim().toUpperCase(java.util.Locale.ROOT));
     }
 
     /** A second, independent backend of the same kind (for the "tensor of another backend" checks). */
