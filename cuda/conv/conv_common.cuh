@@ -11,15 +11,6 @@
 #include "jkernels/common.cuh"
 #include "jkernels/activation.cuh"
 
-// Loop unrolling for nvcc; g++ (the emulator) unrolls on its own and warns on the CUDA pragma.
-#ifndef JK_UNROLL
-#ifdef JK_EMULATOR
-#define JK_UNROLL
-#else
-#define JK_UNROLL _Pragma("unroll")
-#endif
-#endif
-
 namespace jk {
 namespace conv {
 

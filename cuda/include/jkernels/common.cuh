@@ -6,6 +6,15 @@
 
 #define JK_HD __host__ __device__ __forceinline__
 
+// Loop unrolling for nvcc; g++ (the emulator) unrolls on its own and warns on the CUDA pragma.
+#ifndef JK_UNROLL
+#ifdef JK_EMULATOR
+#define JK_UNROLL
+#else
+#define JK_UNROLL _Pragma("unroll")
+#endif
+#endif
+
 #ifndef JK_EMULATOR
 // Under nvcc: the emulator's launch registry does not exist, and dynamic shared memory is the
 // usual unsized extern array. cuda/emu/cuda_emu.h defines both macros for g++.
