@@ -226,6 +226,42 @@ abstract class Node {
         }
     }
 
+    /** Gemm with a C that is not a constant [N] bias: Y = alpha·A·B + beta·C, C broadcast to [M, N] first. */
+    static final class GemmC extends Node {
+        final boolean transA, transB;
+        final float alpha, beta;
+
+        GemmC(String source, String opTypes, int[] inputs, int output, boolean transA, boolean transB, float alpha, float beta) {
+            super(source, opTypes, inputs, output);
+            this.transA = transA;
+            this.transB = transB;
+            this.alpha = alpha;
+            this.beta = beta;
+        }
+
+        @Override Shape infer(Shape[] in) {
+            Shape mn = new Gemm(source, opTypes, new int[] {inputs[0], inputs[1]}, output, transA, transB, alpha, false, Activation.identity())
+                    .infer(new Shape[] {in[0], in[1]});
+            Shape b = Binary.broadcast(mn, in[2], false);
+            if (!b.equals(mn)) throw new IllegalArgumentException("C: " + in[2] + " does not broadcast to the output " + mn);
+            return mn;
+        }
+
+        @Override Tensor run(Backend b, Tensor[] in, Shape out, boolean inPlace) {
+            float[] c = HostOps.binary(new float[] {0f}, new int[] {1}, in[2].toArray(), in[2].dims(), out.dims(), BinaryKind.ADD);
+            Tensor y = GraphOps.upload(b, c, out);
+            try {
+                b.gemm(GemmSpec.builder().transA(transA).transB(transB).alpha(alpha).beta(beta).build(), in[0], in[1], null, y);
+                return y;
+            } catch (RuntimeException | Error e) {
+                y.close();
+                throw e;
+            }
+        }
+
+        @Override String op() { return "gemm(" + (transA ? "transA, " : "") + (transB ? "transB, " : "") + "alpha " + alpha + ", beta " + beta + ", C broadcast)"; }
+    }
+
     // ---- element-wise ----------------------------------------------------------------------------
 
     static final class Act extends Node {

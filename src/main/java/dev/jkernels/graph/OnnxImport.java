@@ -30,7 +30,7 @@ final class OnnxImport {
             "Conv", "Gemm", "MatMul", "Add", "Mul", "Relu", "LeakyRelu", "Elu", "Selu", "Sigmoid", "Tanh", "Softplus",
             "HardSigmoid", "HardSwish", "PRelu", "Gelu", "Clip", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool",
             "BatchNormalization", "Softmax", "LogSoftmax", "Flatten", "Reshape", "Concat", "Identity", "Dropout", "Constant"));
-    static final long MIN_OPSET = 7, MAX_OPSET = 21;
+    static final long MIN_OPSET = 1, MAX_OPSET = 21;
 
     private final OnnxModel model;
     private final OnnxGraph g;
@@ -84,6 +84,7 @@ final class OnnxImport {
             if (d != null) {
                 dims = new int[d.length];
                 for (int i = 0; i < d.length; i++) dims[i] = d[i] < 0 || d[i] > Integer.MAX_VALUE ? -1 : (int) d[i];
+                if (dims.length == 0) dims = new int[] {1};   // a scalar input is held as [1]
             }
             inputShapes.add(dims);
             inputText.add(vi.shapeString());
@@ -207,10 +208,13 @@ final class OnnxImport {
                 throw new OnnxFormatException(n.describe() + ": input " + i + " (" + role + ") '" + name + "' is "
                         + OnnxTensor.typeName(t.dataType()) + "; only float32 tensors flow through the graph");
             }
-            constants.set(id, new Constant(name, Shape.of(t.intDims()), t.floats()));
+            constants.set(id, new Constant(name, shapeOf(t.intDims()), t.floats()));
         }
         return id;
     }
+
+    /** ONNX scalars (rank 0) are held as [1], which broadcasts the same. */
+    static Shape shapeOf(int[] dims) { return dims.length == 0 ? Shape.of(1) : Shape.of(dims); }
 
     private boolean hasInput(OnnxNode n, int i) { return i < n.inputs().size() && !n.inputs().get(i).isEmpty(); }
 
@@ -301,14 +305,8 @@ final class OnnxImport {
                 return List.of(new Node.Gemm(src, op, new int[] {a, b, constants.size() - 1}, out, ta, tb, alpha, true, Activation.identity()));
             }
         }
-        if (beta != 1f) {
-            throw new OnnxFormatException(n.describe() + ": C '" + names.get(c) + "' with beta " + beta
-                    + " is supported only as a constant [N] bias; a full or computed C needs beta = 1");
-        }
-        // Y = A·B + C as a GEMM then a broadcasting add (two ops)
-        int tmp = value(output(n) + "|gemm");
-        return List.of(new Node.Gemm(src, op, new int[] {a, b}, tmp, ta, tb, alpha, false, Activation.identity()),
-                new Node.Binary(src, "Add", new int[] {tmp, c}, out, BinaryKind.ADD));
+        // Y = alpha·A·B + beta·C with C broadcast to [M, N]: the GEMM's beta·C term, one launch
+        return List.of(new Node.GemmC(src, op, new int[] {a, b, c}, out, ta, tb, alpha, beta));
     }
 
     private Node convertOne(OnnxNode n) {

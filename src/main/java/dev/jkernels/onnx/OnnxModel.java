@@ -81,6 +81,13 @@ public final class OnnxModel {
         return parse(ByteBuffer.wrap(bytes), baseDir, null);
     }
 
+    /** Reads one serialised {@code TensorProto} (the ONNX test suite's {@code input_0.pb} files). */
+    public static OnnxTensor readTensor(Path file) throws IOException {
+        byte[] b = Files.readAllBytes(file);
+        return new GraphParser(file.getFileName().toString(), file.toAbsolutePath().getParent())
+                .tensor(new ProtoReader(ByteBuffer.wrap(b), file.getFileName().toString()));
+    }
+
     private static OnnxModel parse(ByteBuffer buf, Path baseDir, Path file) {
         String where = file == null ? "onnx model" : file.getFileName().toString();
         if (!buf.hasRemaining()) throw new OnnxFormatException(where + ": not an ONNX model (empty file)");
