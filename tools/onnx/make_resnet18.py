@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """ResNet-18 (torchvision, seeded random weights) exported to ONNX, with PyTorch's output for a fixed batch.
 
-Writes into OUTDIR (default: target/onnx at the repository root):
+Writes into OUTDIR (default: target-onnx/ at the repository root):
   resnet18.onnx        the graph (opset 17), BatchNormalization kept (TrainingMode.PRESERVE on an eval model),
   resnet18.onnx.data   its initialisers as an ONNX external-data file (~45 MB: not committed, made by .ci/run)
   resnet18_input.f32   the input batch [2, 3, 224, 224], float32 little-endian
@@ -26,7 +26,7 @@ import torchvision
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    out = args[0] if args else os.path.join(root, "target", "onnx")
+    out = args[0] if args else os.path.join(root, "target-onnx")
     batch = 2
     if "--batch" in sys.argv:
         batch = int(sys.argv[sys.argv.index("--batch") + 1])

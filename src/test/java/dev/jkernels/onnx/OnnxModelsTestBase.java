@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * The end-to-end checks against PyTorch: ResNet-18 (torchvision, seeded random weights and BN
- * statistics, exported by {@code tools/onnx/make_resnet18.py} into {@code target/onnx}) and the small
+ * statistics, exported by {@code tools/onnx/make_resnet18.py} into {@code target-onnx/}) and the small
  * CNN trained on Fashion-MNIST ({@code tools/onnx/train_fashion_mnist.py}, committed in the test
  * resources), on one backend, fused and unfused.
  *
@@ -46,13 +46,13 @@ abstract class OnnxModelsTestBase {
         Assumptions.abort(what + " not found: " + p + " (run tools/onnx/make_resnet18.py, or install dataset-fashion-mnist)");
     }
 
-    /** target/onnx at the repository root (the tests run in src/). */
+    /** target-onnx/ at the repository root (the tests run in src/); not under target/, so mvn clean keeps it. */
     static Path modelsDir() {
         String p = System.getProperty("jkernels.onnxModels");
         if (p != null) return Path.of(p);
         Path d = Path.of("").toAbsolutePath();
         while (d != null && !Files.isDirectory(d.resolve("tools/onnx"))) d = d.getParent();
-        return (d == null ? Path.of("target") : d.resolve("target")).resolve("onnx");
+        return d == null ? Path.of("target-onnx") : d.resolve("target-onnx");
     }
 
     static Path fashionDir() {
