@@ -120,7 +120,9 @@ class GraphTest {
 
     @ParameterizedTest
     @EnumSource(value = BackendKind.class, names = {"CPU", "EMULATED"})
-    void resnetBlockFusedAndUnfusedMatchTheReference(BackendKind kind) {
+    void resnetBlockFusedAndUnfusedMatchTheReference(BackendKind kind) { checkBlock(kind); }
+
+    static void checkBlock(BackendKind kind) {
         Params p = new Params();
         Graph g = Onnx.load(block(p));
         double[] ref = reference(p);
