@@ -2,10 +2,12 @@
 """ResNet-18 (torchvision, seeded random weights) exported to ONNX, with PyTorch's output for a fixed batch.
 
 Writes into OUTDIR (default: target-onnx/ at the repository root):
-  resnet18.onnx        the graph (opset 17), BatchNormalization kept (TrainingMode.PRESERVE on an eval model),
+  resnet18.onnx        the graph (opset 17; input [N, 3, H, W]), BatchNormalization kept (TrainingMode.PRESERVE on an eval model),
   resnet18.onnx.data   its initialisers as an ONNX external-data file (~45 MB: not committed, made by .ci/run)
   resnet18_input.f32   the input batch [2, 3, 224, 224], float32 little-endian
   resnet18_output.f32  PyTorch's logits [2, 1000] for it
+  resnet18_input_32.f32, resnet18_output_32.f32   one 32x32 image and its logits (the graph is fully
+                       convolutional up to the global pool): the small case the emulator runs
   resnet18.json        shapes, seed, versions
 
 BN's running statistics and affine parameters are seeded random too (torchvision initialises them to
@@ -47,7 +49,7 @@ def main():
     path = os.path.join(out, "resnet18.onnx")
     tmp = os.path.join(out, "resnet18.tmp.onnx")
     torch.onnx.export(model, x, tmp, opset_version=17, input_names=["input"], output_names=["logits"],
-                      dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}},
+                      dynamic_axes={"input": {0: "N", 2: "H", 3: "W"}, "logits": {0: "N"}},
                       training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=True)
     m = onnx.load(tmp)
     os.remove(tmp)
@@ -58,6 +60,11 @@ def main():
                     size_threshold=1024)
     onnx.checker.check_model(path)
     x.numpy().astype("<f4").tofile(os.path.join(out, "resnet18_input.f32"))
+    xs = torch.randn(1, 3, 32, 32, generator=torch.Generator().manual_seed(2027))
+    with torch.no_grad():
+        ys = model(xs)
+    xs.numpy().astype("<f4").tofile(os.path.join(out, "resnet18_input_32.f32"))
+    ys.numpy().astype("<f4").tofile(os.path.join(out, "resnet18_output_32.f32"))
     y.numpy().astype("<f4").tofile(os.path.join(out, "resnet18_output.f32"))
     ops = sorted({n.op_type for n in m.graph.node})
     info = {"model": "torchvision.models.resnet18(weights=None), torch.manual_seed(18), random BN statistics",

@@ -182,12 +182,18 @@ public final class Graph implements AutoCloseable {
         return p;
     }
 
-    /** Checks both plans for the declared input shapes (symbolic dimensions as 1); for importers, before any upload. */
+    /**
+     * Checks both plans for the declared input shapes, a symbolic batch dimension taken as 1; for
+     * importers, before any upload. Skipped when another dimension is symbolic (any value chosen for it
+     * could be one the model cannot take); the plan checks every shape before a forward pass then.
+     */
     void validate() {
         List<Shape> in = new ArrayList<>();
-        for (Shape s : declaredInputs) {
-            if (s == null) return;
-            in.add(s);
+        for (int i = 0; i < declaredInputs.size(); i++) {
+            int[] raw = declaredRawDims.get(i);
+            if (raw == null) return;
+            for (int k = 1; k < raw.length; k++) if (raw[k] < 0) return;
+            in.add(declaredInputs.get(i));
         }
         plan(FusionPolicy.NONE, in);
         plan(FusionPolicy.AUTO, in);

@@ -76,34 +76,39 @@ abstract class OnnxModelsTestBase {
         }
     }
 
-    void resnet18(int batch) throws IOException {
+    void resnet18(int batch) throws IOException { resnet18(batch, 224, FusionPolicy.values()); }
+
+    /** ResNet-18 on {@code batch} images of size×size (224: the batch of 2; 32: the one small image). */
+    void resnet18(int batch, int size, FusionPolicy... policies) throws IOException {
         Path dir = modelsDir();
         need(dir.resolve("resnet18.onnx"), "ResNet-18 ONNX model");
-        float[] x = f32(dir.resolve("resnet18_input.f32")), ref = f32(dir.resolve("resnet18_output.f32"));
-        int have = x.length / (3 * 224 * 224);
+        String suffix = size == 224 ? "" : "_" + size;
+        float[] x = f32(dir.resolve("resnet18_input" + suffix + ".f32")), ref = f32(dir.resolve("resnet18_output" + suffix + ".f32"));
+        int have = x.length / (3 * size * size);
         int n = Math.min(batch, have);
-        float[] xb = java.util.Arrays.copyOf(x, n * 3 * 224 * 224);
+        float[] xb = java.util.Arrays.copyOf(x, n * 3 * size * size);
         Graph g = Onnx.load(dir.resolve("resnet18.onnx"));
         // the conv rule: the error of a 3x3x512 reduction, times the depth it propagates through (18 layers)
         Tolerance tol = Tolerance.forReduction(512 * 9).times(4);
         try (Backend b = TestBackends.open(kind())) {
             g.to(b);
             int[] launches = new int[2];
-            for (FusionPolicy p : FusionPolicy.values()) {
+            for (FusionPolicy p : FusionPolicy.values()) launches[p.ordinal()] = g.fusion(p).plan(n, 3, size, size).launches();
+            for (FusionPolicy p : policies) {
                 g.fusion(p);
-                GraphPlan plan = g.plan(n, 3, 224, 224);
+                GraphPlan plan = g.plan(n, 3, size, size);
                 launches[p.ordinal()] = plan.launches();
                 long t0 = System.nanoTime();
-                float[] y = g.predict(xb, n, 3, 224, 224);
+                float[] y = g.predict(xb, n, 3, size, size);
                 double s = (System.nanoTime() - t0) / 1e9;
                 double maxErr = 0, maxRef = 0;
                 for (int i = 0; i < y.length; i++) {
                     maxErr = Math.max(maxErr, Math.abs(y[i] - ref[i]));
                     maxRef = Math.max(maxRef, Math.abs(ref[i]));
                 }
-                System.out.printf(Locale.ROOT, "[onnx] ResNet-18 on %s, fusion %s, batch %d: max |jkernels − PyTorch| = %.3g (max |logit| %.3g),"
+                System.out.printf(Locale.ROOT, "[onnx] ResNet-18 on %s, fusion %s, batch %d of %dx%d: max |jkernels − PyTorch| = %.3g (max |logit| %.3g),"
                                 + " %d launches, peak intermediates %.1f MiB, %.2f s%n",
-                        b.name(), p, n, maxErr, maxRef, plan.launches(), plan.peakBytes() / 1048576.0, s);
+                        b.name(), p, n, size, size, maxErr, maxRef, plan.launches(), plan.peakBytes() / 1048576.0, s);
                 tol.assertClose("ResNet-18 logits on " + b.name() + ", fusion " + p, y, java.util.Arrays.copyOf(ref, y.length));
                 for (int k = 0; k < n; k++) assertEquals(argmax(ref, k * 1000, 1000), argmax(y, k * 1000, 1000), "top-1 of image " + k);
             }
