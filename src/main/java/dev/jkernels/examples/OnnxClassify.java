@@ -102,7 +102,8 @@ public final class OnnxClassify {
         String declared = g.declaredInputShape(0);
         String[] parts = declared.substring(1, declared.length() - 1).split(",\\s*");
         int[] d = new int[parts.length];
-        for (int i = 0; i < d.length; i++) d[i] = parts[i].matches("\\d+") ? Integer.parseInt(parts[i]) : 1;
+        // symbolic dimensions: the batch is set later; an image's H and W are 28 for IDX files, else 224
+        for (int i = 0; i < d.length; i++) d[i] = parts[i].matches("\\d+") ? Integer.parseInt(parts[i]) : i >= 2 ? (images != null ? 28 : 224) : 1;
         if (images != null && d.length == 4 && (d[2] != 28 || d[3] != 28)) {
             throw new IllegalArgumentException("the model's input is " + declared + "; IDX images are 28x28");
         }

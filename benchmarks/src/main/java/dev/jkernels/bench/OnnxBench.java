@@ -23,10 +23,11 @@ import java.util.SplittableRandom;
  * <p>What is measured: {@code Graph.forward} on an input tensor already on the backend, followed by
  * {@code synchronize()}: every launch of the plan, the intermediates' allocation and freeing, but not
  * the host → device copy of the batch nor the copy of the logits back. Warm-up until 3 runs and 2 s
- * have passed (the JIT compiles the CPU kernels), then the median of {@code --reps} runs.
+ * have passed for each policy (the JIT compiles the CPU kernels), then {@code --reps} runs of each,
+ * the policies alternating run by run (a change in the machine's load hits both alike); the median.
  *
  * <pre>
- * OnnxBench [--model target-onnx/resnet18.onnx] [--backend cpu|emulated|cuda|auto] [--batches 1,32] [--reps 7] [--json FILE]
+ * OnnxBench [--model target-onnx/resnet18.onnx] [--backend cpu|emulated|cuda|auto] [--batches 1,32] [--reps 7] [--size 224] [--json FILE]
  * </pre>
  */
 public final class OnnxBench {
@@ -36,7 +37,7 @@ public final class OnnxBench {
         Path model = Path.of("target-onnx/resnet18.onnx");
         String backendName = "auto";
         int[] batches = {1, 32};
-        int reps = 7;
+        int reps = 7, size = 224;
         Path json = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -45,6 +46,7 @@ public final class OnnxBench {
                 case "--batches": batches = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray(); break;
                 case "--reps": reps = Integer.parseInt(args[++i]); break;
                 case "--json": json = Path.of(args[++i]); break;
+                case "--size": size = Integer.parseInt(args[++i]); break;
                 case "--help":
                     System.out.println("OnnxBench [--model FILE.onnx] [--backend cpu|emulated|cuda|auto] [--batches 1,32] [--reps N] [--json FILE]");
                     return;
@@ -64,31 +66,35 @@ public final class OnnxBench {
             for (int n : batches) {
                 int[] shape = new int[parts.length];
                 shape[0] = n;
-                for (int i = 1; i < shape.length; i++) shape[i] = Integer.parseInt(parts[i]);
+                // symbolic dimensions (ResNet-18's H and W): --size
+                for (int i = 1; i < shape.length; i++) shape[i] = parts[i].matches("\\d+") ? Integer.parseInt(parts[i]) : size;
                 int per = 1;
                 for (int i = 1; i < shape.length; i++) per *= shape[i];
                 float[] x = new float[n * per];
                 SplittableRandom r = new SplittableRandom(n);
                 for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
                 try (Tensor in = b.tensor(x, Layout.defaultFor(shape.length), shape)) {
-                    for (FusionPolicy p : FusionPolicy.values()) {
+                    FusionPolicy[] policies = FusionPolicy.values();
+                    for (FusionPolicy p : policies) {   // warm-up, each policy: the JIT compiles its kernels
                         g.fusion(p);
-                        GraphPlan plan = g.plan(shape);
                         long start = System.nanoTime();
-                        int warm = 0;
-                        while (warm < 3 || System.nanoTime() - start < 2e9) {
-                            run(g, b, in);
-                            warm++;
-                        }
-                        double[] ms = new double[reps];
-                        for (int k = 0; k < reps; k++) ms[k] = run(g, b, in);
-                        Arrays.sort(ms);
-                        double med = ms[reps / 2], ips = n / (med / 1000);
+                        for (int warm = 0; warm < 3 || System.nanoTime() - start < 2e9; warm++) run(g, b, in);
+                    }
+                    // the policies alternate, run by run, so that a change in the machine's load hits both alike
+                    double[][] ms = new double[policies.length][reps];
+                    for (int k = 0; k < reps; k++) {
+                        for (FusionPolicy p : policies) ms[p.ordinal()][k] = run(g.fusion(p), b, in);
+                    }
+                    for (FusionPolicy p : policies) {
+                        GraphPlan plan = g.fusion(p).plan(shape);
+                        double[] m = ms[p.ordinal()].clone();
+                        Arrays.sort(m);
+                        double med = m[reps / 2], ips = n / (med / 1000);
                         String row = String.format(Locale.ROOT, "| %d | %s | %d | %.1f MiB | %.1f | %.1f |", n, p, plan.launches(),
                                 plan.peakBytes() / 1048576.0, med, ips);
                         System.out.println(row);
                         rows.add(String.format(Locale.ROOT, "{\"batch\": %d, \"fusion\": \"%s\", \"launches\": %d, \"peak_bytes\": %d, \"median_ms\": %.3f,"
-                                + " \"images_per_s\": %.2f, \"ms\": %s}", n, p, plan.launches(), plan.peakBytes(), med, ips, Arrays.toString(ms)));
+                                + " \"images_per_s\": %.2f, \"ms\": %s}", n, p, plan.launches(), plan.peakBytes(), med, ips, Arrays.toString(ms[p.ordinal()])));
                     }
                 }
             }
