@@ -93,7 +93,8 @@ public final class CpuBackend extends AbstractBackend {
         GemmKernel.Strided av = spec.transA() ? new GemmKernel.Strided(data(a), 0, 1, m) : new GemmKernel.Strided(data(a), 0, k, 1);
         GemmKernel.Strided bv = spec.transB() ? new GemmKernel.Strided(data(b), 0, 1, k) : new GemmKernel.Strided(data(b), 0, n, 1);
         GemmKernel.Epilogue e = new GemmKernel.Epilogue(data(c), 0, n, 1, spec.alpha(), spec.beta(),
-                bias == null ? null : data(bias), 0, false, spec.activation());
+                bias == null ? null : data(bias), 0, false, spec.activation())
+                .withSlopes(spec.activation().perChannel() ? data(spec.activation().slopes()) : null);
         if (n < 32 && m > n) {
             // Skinny C: the vector loop runs along j, so compute Cᵀ = op(B)ᵀ·op(A)ᵀ, which is long in j.
             multiply(n, m, k, bv.transposed(), av.transposed(), e.transposed());
@@ -115,13 +116,14 @@ public final class CpuBackend extends AbstractBackend {
         int kpg = g.filtersPerGroup(), crs = g.channelsPerGroup() * g.r() * g.s(), pq = g.p() * g.q();
         int jobs = g.n() * g.groups();
         boolean outerParallel = (long) kpg * pq * crs < GemmKernel.PARALLEL_MIN_FMAS * 4 && jobs > 1;
+        float[] slopes = activation.perChannel() ? data(activation.slopes()) : null;
         java.util.function.IntConsumer job = t -> {
             int image = t / g.groups(), group = t % g.groups();
             GemmKernel.Strided filterRows = new GemmKernel.Strided(w, group * kpg * crs, crs, 1);
             GemmKernel.Epilogue e = g.layout() == Layout.NCHW
                     ? new GemmKernel.Epilogue(out, (image * g.k() + group * kpg) * pq, pq, 1, 1f, 0f, b, group * kpg, true, activation)
                     : new GemmKernel.Epilogue(out, image * pq * g.k() + group * kpg, 1, g.k(), 1f, 0f, b, group * kpg, true, activation);
-            multiply(kpg, pq, crs, filterRows, new Im2colRows(in, g, image, group), e);
+            multiply(kpg, pq, crs, filterRows, new Im2colRows(in, g, image, group), e.withSlopes(slopes));
         };
         if (outerParallel) {
             pool.forEach(jobs, job);
@@ -133,12 +135,30 @@ public final class CpuBackend extends AbstractBackend {
     @Override
     protected void runActivation(Activation activation, Tensor x, Tensor y) {
         float[] xs = data(x), ys = data(y);
+        if (activation.perChannel()) {
+            float[] sl = data(activation.slopes());
+            int channels = sl.length;
+            long stride = channelStride(x);
+            chunked(xs.length, (from, to) -> {
+                for (int i = from; i < to; i++) ys[i] = Activation.prelu(xs[i], sl[(int) ((i / stride) % channels)]);
+            });
+            return;
+        }
         chunked(xs.length, (from, to) -> activation.apply(xs, ys, from, to));
     }
 
     @Override
     protected void runActivationBackward(Activation activation, Tensor saved, Tensor dy, Tensor dx) {
         float[] s = data(saved), g = data(dy), out = data(dx);
+        if (activation.perChannel()) {
+            float[] sl = data(activation.slopes());
+            int channels = sl.length;
+            long stride = channelStride(saved);
+            chunked(s.length, (from, to) -> {
+                for (int i = from; i < to; i++) out[i] = Activation.preluBackward(s[i], g[i], sl[(int) ((i / stride) % channels)]);
+            });
+            return;
+        }
         chunked(s.length, (from, to) -> {
             for (int i = from; i < to; i++) out[i] = activation.backward(s[i], g[i]);
         });

@@ -64,9 +64,17 @@ public final class Sequential implements Layer {
         private final int launch;
         private final Shape input, output;
         private final Layer layer;
+        /** The activation layer whose activation this step applies (folded or alone), or null. */
+        private final ActivationLayer activationLayer;
 
         private Step(StepKind kind, List<Integer> layers, Activation activation, boolean builtInActivation,
                      int launch, Shape input, Shape output, Layer layer) {
+            this(kind, layers, activation, builtInActivation, launch, input, output, layer, null);
+        }
+
+        private Step(StepKind kind, List<Integer> layers, Activation activation, boolean builtInActivation,
+                     int launch, Shape input, Shape output, Layer layer, ActivationLayer activationLayer) {
+            this.activationLayer = activationLayer;
             this.kind = kind;
             this.layers = List.copyOf(layers);
             this.activation = activation;
@@ -102,15 +110,24 @@ public final class Sequential implements Layer {
         /** The output shape, or null when planned without an input shape. */
         public Shape output() { return output; }
 
+        /** The activation as it runs on {@code b}: PReLU layers bind their uploaded slopes. */
+        Activation activationOn(Backend b) {
+            return activationLayer == null ? activation : activationLayer.activationOn(b);
+        }
+
+        private String activationLabel() {
+            return activationLayer == null ? String.valueOf(activation) : activationLayer.activationLabel();
+        }
+
         /** The op as the backend sees it, e.g. {@code gemm(transB, bias, relu)} or {@code conv2dActivation(relu)}. */
         public String op() {
             switch (kind) {
                 case GEMM: {
                     Linear l = (Linear) layer;
-                    return "gemm(transB" + (l.hasBias() ? ", bias" : "") + (activation.isIdentity() ? "" : ", " + activation) + ")";
+                    return "gemm(transB" + (l.hasBias() ? ", bias" : "") + (activation.isIdentity() ? "" : ", " + activationLabel()) + ")";
                 }
-                case CONV2D: return activation.isIdentity() ? "conv2d" : "conv2dActivation(" + activation + ")";
-                case ACTIVATION: return "activation(" + activation + ")";
+                case CONV2D: return activation.isIdentity() ? "conv2d" : "conv2dActivation(" + activationLabel() + ")";
+                case ACTIVATION: return "activation(" + activationLabel() + ")";
                 case RESHAPE: return "reshape (no launch)";
                 default: return "forward(" + layer.name() + ")";
             }
@@ -292,7 +309,7 @@ public final class Sequential implements Layer {
                     } else if (i + 1 < layers.size() && layers.get(i + 1) instanceof ActivationLayer) {
                         ActivationLayer next = (ActivationLayer) layers.get(i + 1);
                         Shape out2 = shapes == null ? null : shapes[i + 2];
-                        steps.add(new Step(kind, List.of(i, i + 1), next.activation(), false, launch++, in, out2, layer));
+                        steps.add(new Step(kind, List.of(i, i + 1), next.activation(), false, launch++, in, out2, layer, next));
                         i++;
                     } else {
                         steps.add(new Step(kind, List.of(i), own, false, launch++, in, out, layer));
@@ -305,7 +322,7 @@ public final class Sequential implements Layer {
                 }
             } else if (layer instanceof ActivationLayer) {
                 steps.add(new Step(StepKind.ACTIVATION, List.of(i), ((ActivationLayer) layer).activation(), false,
-                        launch++, in, in, layer));
+                        launch++, in, in, layer, (ActivationLayer) layer));
             } else if (layer instanceof Flatten) {
                 steps.add(new Step(StepKind.RESHAPE, List.of(i), null, false, -1, in,
                         shapes == null ? null : shapes[i + 1], layer));
@@ -369,7 +386,7 @@ public final class Sequential implements Layer {
             case CONV2D: {
                 if (s.layers().size() == 2) {
                     return s.layers().get(0) == i
-                            ? "launch " + s.launch() + ", fused with #" + s.layers().get(1) + " (" + s.activation() + " in the epilogue)"
+                            ? "launch " + s.launch() + ", fused with #" + s.layers().get(1) + " (" + s.activationLabel() + " in the epilogue)"
                             : "launch " + s.launch() + ", folded into #" + s.layers().get(0);
                 }
                 if (s.fused()) return "launch " + s.launch() + ", built-in " + s.activation() + " fused into the epilogue";
@@ -430,14 +447,14 @@ public final class Sequential implements Layer {
                 Tensor next;
                 boolean moved = false;
                 switch (s.kind()) {
-                    case GEMM: next = ((Linear) s.layer).forwardWith(cur, s.activation()); break;
-                    case CONV2D: next = ((Conv2d) s.layer).forwardWith(cur, s.activation()); break;
+                    case GEMM: next = ((Linear) s.layer).forwardWith(cur, s.activationOn(b)); break;
+                    case CONV2D: next = ((Conv2d) s.layer).forwardWith(cur, s.activationOn(b)); break;
                     case ACTIVATION:
                         if (owned) {
-                            b.activation(s.activation(), cur, cur);
+                            b.activation(s.activationOn(b), cur, cur);
                             next = cur;
                         } else {
-                            next = b.activation(s.activation(), cur);
+                            next = b.activation(s.activationOn(b), cur);
                         }
                         break;
                     case RESHAPE:
