@@ -345,7 +345,7 @@ public final class Activation {
             case SELU: return seluGamma * (x > 0 ? x : seluAlpha * Math.expm1(x));
             case SOFTPLUS: {
                 double bx = a * x;
-                return bx > b ? x : softplus(bx) / a;
+                return bx > b ? x : softplusOver(x, bx);
             }
             case HARD_SIGMOID: return clamp(a * x + b, 0.0, 1.0);
             case HARDSWISH: return x * clamp(x + 3.0, 0.0, 6.0) / 6.0;
@@ -384,8 +384,10 @@ public final class Activation {
                 return 0.5 * (1.0 + t) + (sech2 == 0 ? 0.0 : 0.5 * x * sech2 * du);
             }
             case SILU: {
+                // s + a·x·s·(1 − s), the second term 0 once s·(1 − s) is (its limit at ±∞)
                 double s = sigmoid(a * x);
-                return s * (1.0 + a * x * (1.0 - s));
+                double p = s * (1.0 - s);
+                return s + (p == 0 ? 0.0 : a * x * p);
             }
             case RELU6: return x > 0 && x < 6 ? 1.0 : Double.isNaN(x) ? x : 0.0;
             case SELU: return seluGamma * (x > 0 ? 1.0 : seluAlpha * Math.exp(x));
@@ -432,8 +434,8 @@ public final class Activation {
             case THRESHOLDED_RELU: return x <= a ? 0f : x;
             case HARD_SIGMOID: return clampf(Math.fma(a, x, b), 0f, 1f);
             case SOFTPLUS: {
-                float bx = a * x;
-                return bx > b ? x : (float) (softplus(bx) / a);
+                float bx = a * x; // the switch to x decided in float, as the CUDA functor does
+                return bx > b ? x : (float) softplusOver(x, (double) a * x);
             }
             default: return (float) apply((double) x);
         }
@@ -511,6 +513,11 @@ public final class Activation {
     private static double clamp(double v, double lo, double hi) { return v < lo ? lo : v > hi ? hi : v; }
 
     private static float clampf(float v, float lo, float hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+    /** log(1 + e^(a·x))/a for {@code bx} = a·x, as x + log1p(e^−bx)/a when bx &gt; 0: no overflow anywhere. */
+    private double softplusOver(double x, double bx) {
+        return bx > 0 ? x + Math.log1p(Math.exp(-bx)) / a : Math.log1p(Math.exp(bx)) / a;
+    }
 
     /** log(1 + eˣ) as max(x, 0) + log1p(e^−|x|): never overflows; NaN passes. */
     private static double softplus(double x) { return (x > 0 ? x : 0.0) + Math.log1p(Math.exp(-Math.abs(x))); }

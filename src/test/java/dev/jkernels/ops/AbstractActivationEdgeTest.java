@@ -143,7 +143,10 @@ public abstract class AbstractActivationEdgeTest extends BackendTestBase {
 
     private static boolean same(float got, float expected, Tolerance tol) {
         if (Float.isNaN(expected)) return Float.isNaN(got);
-        if (Float.isInfinite(expected)) return got == expected;
+        // f′ a hair above 1 times dy = Float.MAX_VALUE: Inf in double, MAX_VALUE where f′ rounds to 1 in float
+        if (Float.isInfinite(expected)) {
+            return got == expected || (Math.abs(got) >= 0.999f * Float.MAX_VALUE && Math.signum(got) == Math.signum(expected));
+        }
         if (Float.isNaN(got) || Float.isInfinite(got)) {
             // an FP32 function may overflow a hair earlier than the double definition rounded to float
             return Float.isInfinite(got) && Math.abs(expected) >= 0.999f * Float.MAX_VALUE && Math.signum(got) == Math.signum(expected);

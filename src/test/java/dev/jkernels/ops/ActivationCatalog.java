@@ -17,7 +17,7 @@ public final class ActivationCatalog {
         all.add(Activation.swish(1.7f));
         all.add(Activation.selu(1.5f, 1.2f));
         all.add(Activation.softplus(2f, 10f));
-        all.add(Activation.softplus(1f, Float.POSITIVE_INFINITY));
+        all.add(Activation.softplus(0.5f, Float.POSITIVE_INFINITY)); // Keras/ONNX: never linear
         all.add(Activation.hardSigmoidOnnx());
         all.add(Activation.prelu(-0.3f));
         all.add(Activation.celu(0.5f));
