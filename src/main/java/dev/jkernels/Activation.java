@@ -23,7 +23,7 @@ package dev.jkernels;
  *   <li><b>Backward</b>, dx = dy·f′(saved):
  *   <ol>
  *     <li>where f′ = 0 by definition (the flat pieces: ReLU x ≤ 0, ReLU6 and Hardtanh outside
- *     (min, max), HardSigmoid outside 0 &lt; αx+β &lt; 1, HardSwish x &lt; −3, ThresholdedReLU
+ *     (min, max), HardSigmoid outside 0 &lt; αx+β &lt; 1 (decided exactly), HardSwish x &lt; −3, ThresholdedReLU
  *     x ≤ θ): dx = 0 exactly, whatever dy holds (NaN, ±Inf), as PyTorch;</li>
  *     <li>saved = NaN: dx = NaN for every kind but identity (dx = dy). PyTorch passes dy through
  *     there for the piecewise-linear kinds (0 for Hardsigmoid); we keep the NaN visible;</li>
