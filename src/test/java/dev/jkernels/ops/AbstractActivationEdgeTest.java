@@ -282,7 +282,11 @@ public abstract class AbstractActivationEdgeTest extends BackendTestBase {
 
     @Test
     void preluPerColumnInTheGemmEpilogue() {
-        int m = 33, n = 65, k = 17;
+        checkPReluGemm(33, 65, 17);
+        checkPReluGemm(40, 7, 9); // skinny C: the CPU backend computes Cᵀ, the slopes then index rows
+    }
+
+    private void checkPReluGemm(int m, int n, int k) {
         float[] a = RandomData.uniform(91, m * k, -1f, 1f);
         float[] b = RandomData.uniform(92, k * n, -1f, 1f);
         float[] bias = RandomData.uniform(93, n, -1f, 1f);
