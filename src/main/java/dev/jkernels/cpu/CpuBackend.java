@@ -86,6 +86,13 @@ public final class CpuBackend extends AbstractBackend {
 
     @Override
     protected void runGemm(GemmSpec spec, int m, int n, int k, Tensor a, Tensor b, Tensor bias, Tensor c) {
+        if (spec.activation().perChannel()) {
+            // PReLU per output column: the GEMM's epilogue up to the bias, then the slopes in one pass
+            // over C (the same order as the kernels' epilogue: activation last).
+            runGemm(spec.toBuilder().activation(Activation.identity()).build(), m, n, k, a, b, bias, c);
+            preluChannels(data(c), data(c), data(spec.activation().slopes()), 1);
+            return;
+        }
         if (spec.algorithm() == GemmAlgorithm.CUBLAS) {
             throw new IllegalArgumentException("spec: algorithm CUBLAS needs the CUDA backend, this is " + name());
         }
@@ -93,8 +100,7 @@ public final class CpuBackend extends AbstractBackend {
         GemmKernel.Strided av = spec.transA() ? new GemmKernel.Strided(data(a), 0, 1, m) : new GemmKernel.Strided(data(a), 0, k, 1);
         GemmKernel.Strided bv = spec.transB() ? new GemmKernel.Strided(data(b), 0, 1, k) : new GemmKernel.Strided(data(b), 0, n, 1);
         GemmKernel.Epilogue e = new GemmKernel.Epilogue(data(c), 0, n, 1, spec.alpha(), spec.beta(),
-                bias == null ? null : data(bias), 0, false, spec.activation())
-                .withSlopes(spec.activation().perChannel() ? data(spec.activation().slopes()) : null);
+                bias == null ? null : data(bias), 0, false, spec.activation());
         if (n < 32 && m > n) {
             // Skinny C: the vector loop runs along j, so compute Cᵀ = op(B)ᵀ·op(A)ᵀ, which is long in j.
             multiply(n, m, k, bv.transposed(), av.transposed(), e.transposed());
@@ -112,18 +118,24 @@ public final class CpuBackend extends AbstractBackend {
     @Override
     protected void runConv2d(Conv2dSpec spec, Conv2dGeometry g, Activation activation, Tensor input, Tensor filters,
                              Tensor bias, Tensor output) {
+        if (activation.perChannel()) {
+            // PReLU per output channel: conv + bias, then the slopes in one pass over the output.
+            runConv2d(spec, g, Activation.identity(), input, filters, bias, output);
+            preluChannels(data(output), data(output), data(activation.slopes()), channelStride(output));
+            return;
+        }
+
         float[] in = data(input), w = data(filters), out = data(output), b = bias == null ? null : data(bias);
         int kpg = g.filtersPerGroup(), crs = g.channelsPerGroup() * g.r() * g.s(), pq = g.p() * g.q();
         int jobs = g.n() * g.groups();
         boolean outerParallel = (long) kpg * pq * crs < GemmKernel.PARALLEL_MIN_FMAS * 4 && jobs > 1;
-        float[] slopes = activation.perChannel() ? data(activation.slopes()) : null;
         java.util.function.IntConsumer job = t -> {
             int image = t / g.groups(), group = t % g.groups();
             GemmKernel.Strided filterRows = new GemmKernel.Strided(w, group * kpg * crs, crs, 1);
             GemmKernel.Epilogue e = g.layout() == Layout.NCHW
                     ? new GemmKernel.Epilogue(out, (image * g.k() + group * kpg) * pq, pq, 1, 1f, 0f, b, group * kpg, true, activation)
                     : new GemmKernel.Epilogue(out, image * pq * g.k() + group * kpg, 1, g.k(), 1f, 0f, b, group * kpg, true, activation);
-            multiply(kpg, pq, crs, filterRows, new Im2colRows(in, g, image, group), e.withSlopes(slopes));
+            multiply(kpg, pq, crs, filterRows, new Im2colRows(in, g, image, group), e);
         };
         if (outerParallel) {
             pool.forEach(jobs, job);
@@ -134,31 +146,27 @@ public final class CpuBackend extends AbstractBackend {
 
     @Override
     protected void runActivation(Activation activation, Tensor x, Tensor y) {
-        float[] xs = data(x), ys = data(y);
         if (activation.perChannel()) {
-            float[] sl = data(activation.slopes());
-            int channels = sl.length;
-            long stride = channelStride(x);
-            chunked(xs.length, (from, to) -> {
-                for (int i = from; i < to; i++) ys[i] = Activation.prelu(xs[i], sl[(int) ((i / stride) % channels)]);
-            });
+            preluChannels(data(x), data(y), data(activation.slopes()), channelStride(x));
             return;
         }
+
+        float[] xs = data(x), ys = data(y);
         chunked(xs.length, (from, to) -> activation.apply(xs, ys, from, to));
     }
 
     @Override
     protected void runActivationBackward(Activation activation, Tensor saved, Tensor dy, Tensor dx) {
-        float[] s = data(saved), g = data(dy), out = data(dx);
         if (activation.perChannel()) {
-            float[] sl = data(activation.slopes());
-            int channels = sl.length;
+            float[] xs = data(saved), gs = data(dy), outs = data(dx), sl = data(activation.slopes());
             long stride = channelStride(saved);
-            chunked(s.length, (from, to) -> {
-                for (int i = from; i < to; i++) out[i] = Activation.preluBackward(s[i], g[i], sl[(int) ((i / stride) % channels)]);
+            chunked(xs.length, (from, to) -> {
+                for (int i = from; i < to; i++) outs[i] = Activation.preluBackward(xs[i], gs[i], sl[(int) ((i / stride) % sl.length)]);
             });
             return;
         }
+
+        float[] s = data(saved), g = data(dy), out = data(dx);
         chunked(s.length, (from, to) -> {
             for (int i = from; i < to; i++) out[i] = activation.backward(s[i], g[i]);
         });
@@ -196,6 +204,13 @@ public final class CpuBackend extends AbstractBackend {
     }
 
     private interface RangeBody { void run(int from, int to); }
+
+    /** PReLU with per-channel slopes: element i uses {@code slopes[(i / stride) % C]}; {@code y} may be {@code x}. */
+    private void preluChannels(float[] x, float[] y, float[] slopes, long stride) {
+        chunked(x.length, (from, to) -> {
+            for (int i = from; i < to; i++) y[i] = Activation.prelu(x[i], slopes[(int) ((i / stride) % slopes.length)]);
+        });
+    }
 
     private void chunked(int n, RangeBody body) {
         int chunks = (n + ELEMENTWISE_CHUNK - 1) / ELEMENTWISE_CHUNK;

@@ -70,21 +70,10 @@ final class GemmKernel {
      * j·colStride} of {@code c}; the bias is indexed by j ({@code biasPerRow} false) or by i.
      */
     record Epilogue(float[] c, int off, int rowStride, int colStride, float alpha, float beta,
-                    float[] bias, int biasOff, boolean biasPerRow, Activation activation, float[] slopes) {
-
-        /** Without per-channel PReLU slopes. */
-        Epilogue(float[] c, int off, int rowStride, int colStride, float alpha, float beta,
-                 float[] bias, int biasOff, boolean biasPerRow, Activation activation) {
-            this(c, off, rowStride, colStride, alpha, beta, bias, biasOff, biasPerRow, activation, null);
-        }
-
-        /** With PReLU's per-channel slopes, indexed as the bias is (offset {@code biasOff}, per column or per row). */
-        Epilogue withSlopes(float[] s) {
-            return new Epilogue(c, off, rowStride, colStride, alpha, beta, bias, biasOff, biasPerRow, activation, s);
-        }
+                    float[] bias, int biasOff, boolean biasPerRow, Activation activation) {
 
         Epilogue transposed() {
-            return new Epilogue(c, off, colStride, rowStride, alpha, beta, bias, biasOff, !biasPerRow, activation, slopes);
+            return new Epilogue(c, off, colStride, rowStride, alpha, beta, bias, biasOff, !biasPerRow, activation);
         }
 
         /** Writes row i, columns [j0, j0+len), from the accumulator row. */
@@ -100,11 +89,7 @@ final class GemmKernel {
                 float v = alpha * acc[accOff + j];
                 if (beta != 0f) v += beta * c[at];
                 if (bias != null) v += biasPerRow ? rowBias : bias[biasOff + j0 + j];
-                if (slopes != null) {
-                    c[at] = Activation.prelu(v, slopes[biasOff + (biasPerRow ? i : j0 + j)]);
-                } else {
-                    c[at] = identity ? v : activation.apply(v);
-                }
+                c[at] = identity ? v : activation.apply(v);
             }
         }
     }
