@@ -66,8 +66,24 @@ constexpr float kGeluTanhC = 0.044715f;
 constexpr float kInvSqrt2 = 0.7071067811865476f;
 constexpr float kInvSqrt2Pi = 0.3989422804014327f;
 
-// Split by sign so expf never overflows: finite for any finite x (±90 included); NaN for NaN.
-JK_HD float sigmoid(float x) {
+// 1 / (1 + e^-x) with one exponential and one reciprocal and no sign split (the old split ran
+// both sides, each with an exact division: ~50 instructions per element). The denominator is >= 1
+// (or +inf, or NaN), so the fast reciprocal (__fdividef: MUFU.RCP, 1 ulp; no slow-path call, which
+// __frcp_rn has for the denormal range) is exact enough everywhere: for x < -87.3, 1 + e^-x passes
+// 2^126 and the result is 0, where the true value is below 2^-126; above x = 103.3, e^-x is 0 and
+// the result 1; e^-x = +inf gives 0. Finite for every finite x; NaN in, NaN out.
+JK_HD float reciprocal(float x) {
+#ifdef __CUDA_ARCH__
+    return __fdividef(1.f, x);
+#else
+    return 1.f / x;
+#endif
+}
+JK_HD float sigmoid(float x) { return reciprocal(1.f + expf(-x)); }
+
+// The sign-split form, which keeps the tail below x = -87.3 (e^x / (1 + e^x)): for Mish's
+// backward, whose x·σ(x) term decides the sign of f' there (f' < 0 for x < -1.2 or so).
+JK_HD float sigmoid_tail(float x) {
     if (x >= 0.f) return 1.f / (1.f + expf(-x));
     float e = expf(x);
     return e / (1.f + e);
@@ -133,6 +149,7 @@ template <> struct Activation<Act::GELU_TANH> {
     }
 };
 template <> struct Activation<Act::SILU> {  // Swish: x·σ(a·x); SiLU is a = 1
+    // one exponential, one reciprocal, one multiply; -inf gives NaN (-inf·0), as in PyTorch.
     static JK_HD float fwd(float x, float a, float) { return x * act_detail::sigmoid(a * x); }
     // f' = s + a·x·s·(1 − s): the second term is 0 once s·(1 − s) is (a·x overflows first when |a| > 1).
     static JK_HD float bwd(float x, float dy, float a, float) {
@@ -183,7 +200,7 @@ template <> struct Activation<Act::MISH> {  // x·tanh(softplus(x))
     static JK_HD float fwd(float x, float, float) { return x * tanhf(act_detail::softplus(x)); }
     static JK_HD float bwd(float x, float dy, float, float) {
         float t = tanhf(act_detail::softplus(x));
-        return dy * (t + x * act_detail::sigmoid(x) * (1.f - t * t));
+        return dy * (t + x * act_detail::sigmoid_tail(x) * (1.f - t * t));
     }
 };
 template <> struct Activation<Act::CELU> {  // x > 0 ? x : a·(e^(x/a) − 1), a > 0
