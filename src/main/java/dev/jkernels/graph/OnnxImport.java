@@ -28,7 +28,7 @@ final class OnnxImport {
     /** The op types this importer maps (default ONNX domain). */
     static final Set<String> SUPPORTED = new TreeSet<>(Arrays.asList(
             "Conv", "Gemm", "MatMul", "Add", "Mul", "Relu", "LeakyRelu", "Elu", "Selu", "Sigmoid", "Tanh", "Softplus",
-            "HardSigmoid", "HardSwish", "PRelu", "Gelu", "Clip", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool",
+            "HardSigmoid", "HardSwish", "PRelu", "Gelu", "Clip", "Celu", "ThresholdedRelu", "Softsign", "Mish", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool",
             "BatchNormalization", "Softmax", "LogSoftmax", "Flatten", "Reshape", "Concat", "Identity", "Dropout", "Constant"));
     static final long MIN_OPSET = 1, MAX_OPSET = 21;
 
@@ -337,28 +337,25 @@ final class OnnxImport {
             case "Add":
             case "Mul":
                 return new Node.Binary(src, op, new int[] {in(n, 0, "A"), in(n, 1, "B")}, value(output(n)), op.equals("Add") ? BinaryKind.ADD : BinaryKind.MUL);
-            case "Relu": return act(n, Activation.relu());
-            case "Sigmoid": return act(n, Activation.sigmoid());
-            case "Tanh": return act(n, Activation.tanh());
-            case "Softplus": return act(n, Activation.softplus());
+            case "Relu":
+            case "Sigmoid":
+            case "Tanh":
+            case "Softplus":
+            case "Softsign":
+            case "HardSwish":
+            case "Mish":
+                // the name parser's ONNX reading: Softplus exactly log(1 + eˣ), no threshold
+                return act(n, Activation.parse(op, Activation.Framework.ONNX));
             case "LeakyRelu": return act(n, Activation.leakyRelu(n.getFloat("alpha", 0.01f)));
             case "Elu": {
                 float a = n.getFloat("alpha", 1f);
                 if (a < 0) throw new OnnxFormatException(n.describe() + ": alpha " + a + " must be >= 0");
                 return act(n, Activation.elu(a));
             }
-            case "Selu": {
-                double a = n.getFloat("alpha", 1.67326319217681884765625f), gm = n.getFloat("gamma", 1.05070102214813232421875f);
-                if (Math.abs(a - Activation.SELU_ALPHA) < 1e-6 && Math.abs(gm - Activation.SELU_SCALE) < 1e-6) return act(n, Activation.selu());
-                return unary(n, "selu(α " + a + ", γ " + gm + ")", v -> gm * (v > 0 ? v : a * Math.expm1(v)));
-            }
-            case "HardSigmoid": {
-                double a = n.getFloat("alpha", 0.2f), b = n.getFloat("beta", 0.5f);
-                if (Math.abs(a - 1.0 / 6) < 1e-6 && Math.abs(b - 0.5) < 1e-7) return act(n, Activation.hardSigmoid());
-                return unary(n, "hardSigmoid(α " + a + ", β " + b + ")", v -> Math.min(Math.max(a * v + b, 0), 1));
-            }
-            case "HardSwish":
-                return unary(n, "hardSwish", v -> v * Math.min(Math.max(v / 6 + 0.5, 0), 1));
+            case "Celu": return act(n, Activation.celu(n.getFloat("alpha", 1f)));
+            case "ThresholdedRelu": return act(n, Activation.thresholdedRelu(n.getFloat("alpha", 1f)));
+            case "Selu": return act(n, Activation.selu(n.getFloat("alpha", 1.67326319217681884765625f), n.getFloat("gamma", 1.05070102214813232421875f)));
+            case "HardSigmoid": return act(n, Activation.hardSigmoid(n.getFloat("alpha", 0.2f), n.getFloat("beta", 0.5f)));
             case "Gelu": {
                 String approx = n.getString("approximate", "none");
                 if (approx.equals("none")) return act(n, Activation.gelu());
@@ -368,7 +365,7 @@ final class OnnxImport {
             case "PRelu": {
                 int x = in(n, 0, "X"), s = in(n, 1, "slope");
                 Constant sc = constants.get(s);
-                if (sc != null && sc.shape.elementCount() == 1) return new Node.Act(src, op, new int[] {x}, value(output(n)), Activation.leakyRelu(sc.data[0]));
+                if (sc != null && sc.shape.elementCount() == 1) return new Node.Act(src, op, new int[] {x}, value(output(n)), Activation.prelu(sc.data[0]));
                 return new Node.Binary(src, op, new int[] {x, s}, value(output(n)), BinaryKind.PRELU);
             }
             case "Clip": {
@@ -383,8 +380,8 @@ final class OnnxImport {
                 }
                 if (lo == 0f && hi == 6f) return act(n, Activation.relu6());
                 if (lo == 0f && hi == Float.POSITIVE_INFINITY) return act(n, Activation.relu());
-                final double l = lo, h = hi;
-                return unary(n, "clip(" + lo + ", " + hi + ")", v -> Math.min(Math.max(v, l), h));
+                if (!(lo <= hi)) throw new OnnxFormatException(n.describe() + ": min " + lo + " > max " + hi);
+                return act(n, Activation.hardtanh(lo, hi));   // Hardtanh is Clip with bounds
             }
             case "MaxPool":
             case "AveragePool": {
