@@ -1,7 +1,5 @@
 package dev.jkernels.graph;
 
-import java.util.function.DoubleUnaryOperator;
-
 /**
  * The graph's host implementations, on row-major float arrays, of the ops that no {@code Backend} op
  * covers yet: they run on any backend by a copy to the host and back ({@link GraphOps} says which
@@ -174,12 +172,6 @@ final class HostOps {
             for (int o = 0; o < outer; o++) System.arraycopy(xs[t], o * block, y, o * outBlock + pos, block);
             pos += block;
         }
-        return y;
-    }
-
-    static float[] unary(float[] x, DoubleUnaryOperator f) {
-        float[] y = new float[x.length];
-        for (int i = 0; i < x.length; i++) y[i] = Float.isNaN(x[i]) ? Float.NaN : (float) f.applyAsDouble(x[i]);
         return y;
     }
 }

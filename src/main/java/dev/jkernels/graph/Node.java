@@ -12,7 +12,6 @@ import dev.jkernels.Tensor;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.DoubleUnaryOperator;
 
 /**
  * One op of a {@link Graph}: the value ids it reads (constants included) and the one it writes, its
@@ -292,26 +291,6 @@ abstract class Node {
         @Override boolean inPlaceCapable() { return true; }
 
         @Override String op() { return "activation(" + activation + ")"; }
-    }
-
-    /** An element-wise function no jkernels activation is (Clip to other bounds, HardSigmoid's α, β…): host path. */
-    static final class Unary extends Node {
-        final String label;
-        final DoubleUnaryOperator f;
-
-        Unary(String source, String opTypes, int[] inputs, int output, String label, DoubleUnaryOperator f) {
-            super(source, opTypes, inputs, output);
-            this.label = label;
-            this.f = f;
-        }
-
-        @Override Shape infer(Shape[] in) { return in[0]; }
-
-        @Override Tensor run(Backend b, Tensor[] in, Shape out, boolean inPlace) {
-            return GraphOps.upload(b, HostOps.unary(in[0].toArray(), f), out);
-        }
-
-        @Override String op() { return label + " (host)"; }
     }
 
     static final class Binary extends Node {

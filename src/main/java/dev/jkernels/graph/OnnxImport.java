@@ -275,9 +275,6 @@ final class OnnxImport {
         return new Node.Act(n.name(), n.opType(), new int[] {in(n, 0, "X")}, value(output(n)), a);
     }
 
-    private Node unary(OnnxNode n, String label, java.util.function.DoubleUnaryOperator f) {
-        return new Node.Unary(n.name(), n.opType(), new int[] {in(n, 0, "X")}, value(output(n)), label, f);
-    }
 
     // ---- the op mapping ----------------------------------------------------------------------------
 
