@@ -3,14 +3,23 @@ package dev.jkernels;
 import dev.jkernels.spi.TensorStorage;
 
 import java.nio.FloatBuffer;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The argument checks every backend shares, done once here so that each backend's compute code
  * only ever sees valid, open tensors of its own. Subclasses implement the {@code run…} methods.
+ *
+ * <p>Every op holds its tensors and the backend until it returns ({@link OpUse}): a {@link #close()}
+ * racing with ops waits for them to finish before {@link #release()} frees anything, and an op after
+ * the close fails with {@link IllegalStateException}.
  */
 public abstract class AbstractBackend implements Backend {
 
+    private static final AtomicLong SERIAL = new AtomicLong();
+
     private volatile boolean closed;
+    private int activeOps; // guarded by this
+    private final long serial = SERIAL.incrementAndGet();
 
     // ---- what a backend implements ---------------------------------------------------------------
 
@@ -30,8 +39,43 @@ public abstract class AbstractBackend implements Backend {
     /** All arguments checked; {@code dx} may be {@code dy}. */
     protected abstract void runActivationBackward(Activation activation, Tensor saved, Tensor dy, Tensor dx);
 
-    /** Called once by {@link #close()}. */
+    /** Called once by {@link #close()}, after every op in flight has returned. */
     protected void release() {}
+
+    /**
+     * Whether {@code storage} was allocated by this backend (so a tensor of this backend may wrap it).
+     * Backends override it; the default accepts any.
+     */
+    protected boolean owns(TensorStorage storage) { return true; }
+
+    final boolean ownsStorage(TensorStorage storage) { return owns(storage); }
+
+    /** {@link #name()} and this instance's number: tells two backends of one kind apart in messages. */
+    public final String identity() { return name() + " #" + serial; }
+
+    /** Holds the backend open for one op; paired with {@link #exitOp()}. */
+    protected final synchronized void enterOp() {
+        if (closed) throw new IllegalStateException("backend " + name() + " is closed");
+        activeOps++;
+    }
+
+    /** Ends what {@link #enterOp()} began; the last op to end lets a waiting {@link #close()} go on. */
+    protected final synchronized void exitOp() {
+        if (--activeOps == 0) notifyAll();
+    }
+
+    /** Holds this backend and {@code tensors} (name, tensor, name, tensor, …; null tensors skipped) for one op. */
+    private OpUse use(Object... namesAndTensors) {
+        OpUse u = new OpUse();
+        try {
+            u.backend(this);
+            for (int i = 0; i < namesAndTensors.length; i += 2) u.tensor((String) namesAndTensors[i], (Tensor) namesAndTensors[i + 1]);
+            return u;
+        } catch (RuntimeException | Error e) {
+            u.close();
+            throw e;
+        }
+    }
 
     // ---- tensors ---------------------------------------------------------------------------------
 
@@ -84,8 +128,10 @@ public abstract class AbstractBackend implements Backend {
         source.ensureOpen("source");
         Tensor t = newTensor(source.shape(), source.layout());
         try {
-            copyBetween(source, t);
-        } catch (RuntimeException e) {
+            try (OpUse u = use("source", source, "copy", t)) {
+                copyBetween(source, t);
+            }
+        } catch (RuntimeException | Error e) {
             t.close();
             throw e;
         }
@@ -101,7 +147,9 @@ public abstract class AbstractBackend implements Backend {
             throw new IllegalArgumentException("dst: expected shape " + src.shape() + " (as src), got " + dst.shape());
         }
         noAlias("dst", dst, "src", src);
-        copyBetween(src, dst);
+        try (OpUse u = use("src", src, "dst", dst)) {
+            copyBetween(src, dst);
+        }
     }
 
     /**
@@ -124,8 +172,15 @@ public abstract class AbstractBackend implements Backend {
     }
 
     private Tensor newTensor(Shape s, Layout layout) {
-        ensureOpen();
-        return Tensor.ofStorage(this, allocate(s.elementCount()), s, layout);
+        try (OpUse u = use()) {
+            TensorStorage storage = allocate(s.elementCount());
+            try {
+                return Tensor.ofStorage(this, storage, s, layout);
+            } catch (RuntimeException | Error e) {
+                storage.free();
+                throw e;
+            }
+        }
     }
 
     // ---- ops -------------------------------------------------------------------------------------
@@ -137,7 +192,9 @@ public abstract class AbstractBackend implements Backend {
         noAlias("c", c, "a", a);
         noAlias("c", c, "b", b);
         noAlias("c", c, "bias", bias);
-        runGemm(spec, mnk[0], mnk[1], mnk[2], a, b, bias, c);
+        try (OpUse u = use("a", a, "b", b, "bias", bias, "c", c)) {
+            runGemm(spec, mnk[0], mnk[1], mnk[2], a, b, bias, c);
+        }
     }
 
     @Override public Tensor gemm(GemmSpec spec, Tensor a, Tensor b, Tensor bias) {
@@ -146,7 +203,11 @@ public abstract class AbstractBackend implements Backend {
             throw new IllegalArgumentException("beta: must be 0 when no output tensor c is given, got " + spec.beta());
         }
         Tensor c = zeros(mnk[0], mnk[1]);
-        return runOrClose(c, () -> runGemm(spec, mnk[0], mnk[1], mnk[2], a, b, bias, c));
+        return runOrClose(c, () -> {
+            try (OpUse u = use("a", a, "b", b, "bias", bias, "c", c)) {
+                runGemm(spec, mnk[0], mnk[1], mnk[2], a, b, bias, c);
+            }
+        });
     }
 
     /** Checks everything but c; returns {M, N, K}. */
@@ -189,14 +250,20 @@ public abstract class AbstractBackend implements Backend {
         noAlias("output", output, "input", input);
         noAlias("output", output, "filters", filters);
         noAlias("output", output, "bias", bias);
-        runConv2d(spec, g, activation, input, filters, bias, output);
+        try (OpUse u = use("input", input, "filters", filters, "bias", bias, "output", output)) {
+            runConv2d(spec, g, activation, input, filters, bias, output);
+        }
     }
 
     @Override public Tensor conv2dActivation(Conv2dSpec spec, Activation activation, Tensor input, Tensor filters,
                                              Tensor bias) {
         Conv2dGeometry g = checkConv(spec, activation, input, filters, bias);
         Tensor out = zeros(spec.layout(), g.outputDims());
-        return runOrClose(out, () -> runConv2d(spec, g, activation, input, filters, bias, out));
+        return runOrClose(out, () -> {
+            try (OpUse u = use("input", input, "filters", filters, "bias", bias, "output", out)) {
+                runConv2d(spec, g, activation, input, filters, bias, out);
+            }
+        });
     }
 
     private Conv2dGeometry checkConv(Conv2dSpec spec, Activation activation, Tensor input, Tensor filters, Tensor bias) {
@@ -221,7 +288,9 @@ public abstract class AbstractBackend implements Backend {
         checkTensor("x", x);
         checkTensor("y", y);
         sameShape("y", y, "x", x);
-        runActivation(activation, x, y);
+        try (OpUse u = use("x", x, "y", y)) {
+            runActivation(activation, x, y);
+        }
     }
 
     @Override public Tensor activation(Activation activation, Tensor x) {
@@ -229,7 +298,11 @@ public abstract class AbstractBackend implements Backend {
         if (activation == null) throw new IllegalArgumentException("activation must not be null");
         checkTensor("x", x);
         Tensor y = newTensor(x.shape(), x.layout());
-        return runOrClose(y, () -> runActivation(activation, x, y));
+        return runOrClose(y, () -> {
+            try (OpUse u = use("x", x, "y", y)) {
+                runActivation(activation, x, y);
+            }
+        });
     }
 
     @Override public void activationBackward(Activation activation, Tensor saved, Tensor dy, Tensor dx) {
@@ -241,15 +314,30 @@ public abstract class AbstractBackend implements Backend {
         sameShape("dy", dy, "saved", saved);
         sameShape("dx", dx, "saved", saved);
         noAlias("dx", dx, "saved", saved);
-        runActivationBackward(activation, saved, dy, dx);
+        try (OpUse u = use("saved", saved, "dy", dy, "dx", dx)) {
+            runActivationBackward(activation, saved, dy, dx);
+        }
     }
 
     @Override public void synchronize() { ensureOpen(); }
 
+    /**
+     * Closes the backend: new ops fail with {@link IllegalStateException}; ops in flight (on other
+     * threads) are waited for before any resource is released. Idempotent.
+     */
     @Override public final void close() {
         synchronized (this) {
             if (closed) return;
             closed = true;
+            boolean interrupted = false;
+            while (activeOps > 0) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    interrupted = true; // releasing under a running op would free its memory: keep waiting
+                }
+            }
+            if (interrupted) Thread.currentThread().interrupt();
         }
         release();
     }
@@ -267,8 +355,10 @@ public abstract class AbstractBackend implements Backend {
         if (t == null) throw new IllegalArgumentException(name + " must not be null");
         t.ensureOpen(name);
         if (t.backend() != this) {
+            Backend other = t.backend();
+            String otherName = other instanceof AbstractBackend ab ? ab.identity() : other.name();
             throw new IllegalArgumentException(name + ": tensor " + t.shape() + " belongs to backend "
-                    + t.backend().name() + ", not " + name() + " (copy it with copyOf)");
+                    + otherName + ", not this backend " + identity() + " (copy it with copyOf)");
         }
     }
 
@@ -306,10 +396,16 @@ public abstract class AbstractBackend implements Backend {
         }
     }
 
+    /** Aliasing by memory: the same tensor, a view of it, or overlapping storage, whatever the objects. */
     private static void noAlias(String name, Tensor out, String inName, Tensor in) {
-        if (in != null && out == in) {
+        if (in == null) return;
+        if (out == in) {
             throw new IllegalArgumentException(name + ": must not be the same tensor as " + inName
                     + " (this op cannot run in place)");
+        }
+        if (out.sharesMemoryWith(in)) {
+            throw new IllegalArgumentException(name + ": shares memory with " + inName + " (a view of the same storage: "
+                    + out.shape() + " and " + in.shape() + "); this op cannot run in place");
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.jkernels;
 
 import java.util.Locale;
-import java.util.Objects;
 
 /**
  * An element-wise activation: a kind and, for the parametrised kinds, its α. Immutable.
@@ -77,7 +76,7 @@ public final class Activation {
 
         /** Looks a kind up by its CUDA name or enum name, case-insensitively ("relu", "GELU_TANH"). */
         public static Kind parse(String name) {
-            Objects.requireNonNull(name, "name");
+            if (name == null) throw new IllegalArgumentException("activation: name must not be null (use \"linear\" for none)");
             String n = name.trim().toLowerCase(Locale.ROOT).replace('-', '_');
             for (Kind k : values()) if (k.cudaName.equals(n)) return k;
             if (n.equals("swish")) return SILU;
