@@ -1,0 +1,12 @@
+package dev.jkernels.robust;
+
+import dev.jkernels.Backend;
+import dev.jkernels.BackendKind;
+import dev.jkernels.testing.TestBackends;
+import org.junit.jupiter.api.Tag;
+
+/** The same findings on CUDA device 0 (there each was device-memory corruption). Skipped without a GPU unless required. */
+@Tag("gpu")
+class CudaHardeningTest extends AbstractHardeningTest {
+    @Override protected Backend createBackend() { return TestBackends.open(BackendKind.CUDA); }
+}
