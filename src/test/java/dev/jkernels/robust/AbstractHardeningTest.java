@@ -48,8 +48,11 @@ public abstract class AbstractHardeningTest extends BackendTestBase {
         assertThrows(IllegalArgumentException.class, () -> backend.zeros(Layout.NCHW, 4, 1, 1 << 30, 1 << 30));
     }
 
+    /** Sizes in GiB past this backend's limit (the CPU's one array, the emulator's host budget; a GPU overrides it). */
+    protected int[] hugeGiB() { return new int[] {16, 64}; }
+
     @Test void hugeTensorsAreRefusedFastAndNeverOutOfMemory() {
-        for (int gib : new int[] {16, 64}) {
+        for (int gib : hugeGiB()) {
             long t0 = System.nanoTime();
             // 16 GiB = 2^32 floats, 64 GiB = 2^34 floats: over the CPU's one-array limit and over the emulator's host budget.
             RuntimeException e = assertThrows(RuntimeException.class, () -> backend.zeros(1 << 16, gib << 10, 4));

@@ -9,4 +9,7 @@ import org.junit.jupiter.api.Tag;
 @Tag("gpu")
 class CudaHardeningTest extends AbstractHardeningTest {
     @Override protected Backend createBackend() { return TestBackends.open(BackendKind.CUDA); }
+
+    /** Past any GPU's memory: refused by the free-memory check before cuMemAlloc. */
+    @Override protected int[] hugeGiB() { return new int[] {1024, 4096}; }
 }
