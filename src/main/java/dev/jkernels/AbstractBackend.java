@@ -19,6 +19,8 @@ public abstract class AbstractBackend implements Backend {
 
     private volatile boolean closed;
     private int activeOps; // guarded by this
+    /** Ops the current thread is inside (a close from there would wait for itself). */
+    private final ThreadLocal<int[]> opDepth = ThreadLocal.withInitial(() -> new int[1]);
     private final long serial = SERIAL.incrementAndGet();
 
     // ---- what a backend implements ---------------------------------------------------------------
@@ -57,10 +59,12 @@ public abstract class AbstractBackend implements Backend {
     protected final synchronized void enterOp() {
         if (closed) throw new IllegalStateException("backend " + name() + " is closed");
         activeOps++;
+        opDepth.get()[0]++;
     }
 
     /** Ends what {@link #enterOp()} began; the last op to end lets a waiting {@link #close()} go on. */
     protected final synchronized void exitOp() {
+        opDepth.get()[0]--;
         if (--activeOps == 0) notifyAll();
     }
 
@@ -324,10 +328,16 @@ public abstract class AbstractBackend implements Backend {
     /**
      * Closes the backend: new ops fail with {@link IllegalStateException}; ops in flight (on other
      * threads) are waited for before any resource is released. Idempotent.
+     *
+     * @throws IllegalStateException when called from inside an op of this backend (it would wait for itself)
      */
     @Override public final void close() {
         synchronized (this) {
             if (closed) return;
+            if (opDepth.get()[0] > 0) {
+                throw new IllegalStateException("close: backend " + identity() + " is in use by an op on this thread"
+                        + " (a close from inside it would wait for itself)");
+            }
             closed = true;
             boolean interrupted = false;
             while (activeOps > 0) {

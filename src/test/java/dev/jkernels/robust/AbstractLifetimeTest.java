@@ -167,4 +167,14 @@ public abstract class AbstractLifetimeTest {
             }
         }
     }
+
+    @Test void aCloseFromInsideAnOpIsRefusedNotADeadlock() {
+        try (Backend be = TestBackends.open(kind()); Tensor t = be.zeros(4)) {
+            if (!(be instanceof dev.jkernels.kernel.KernelBackend kb)) return;
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> kb.timeMillis(be::close));
+            assertTrue(e.getMessage().contains("in use by an op on this thread"), e.getMessage());
+            assertTrue(!((dev.jkernels.AbstractBackend) be).isClosed());
+            kb.timeMillis(() -> be.activation(Activation.relu(), t, t)); // still usable
+        }
+    }
 }
