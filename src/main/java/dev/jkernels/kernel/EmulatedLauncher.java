@@ -57,7 +57,12 @@ public final class EmulatedLauncher implements KernelLauncher {
     public static final String LIBRARY_PROPERTY = "jkernels.emulator.library";
     /** Prints each launch to stderr before it runs. */
     public static final String TRACE_PROPERTY = "jkernels.emulator.traceLaunches";
-    private static final boolean TRACE = Settings.parseBoolean(TRACE_PROPERTY, System.getProperty(TRACE_PROPERTY, "false"));
+
+    /** Whether {@value #TRACE_PROPERTY} is on (read per launch: a bad value is an IllegalArgumentException there). */
+    private static boolean trace() {
+        String v = System.getProperty(TRACE_PROPERTY);
+        return v != null && !v.isBlank() && Settings.parseBoolean(TRACE_PROPERTY, v);
+    }
 
     /** Bytes reserved by every emulated launcher of this JVM (the budget's counter). */
     private static final java.util.concurrent.atomic.AtomicLong RESERVED = new java.util.concurrent.atomic.AtomicLong();
@@ -271,7 +276,7 @@ public final class EmulatedLauncher implements KernelLauncher {
             sizes[i] = args.type(i).bytes;
             params.setPointer((long) i * Native.POINTER_SIZE, values.share(off));
         }
-        if (TRACE) System.err.println("[jkernels-emu] launch " + l.kernel() + " grid " + l.grid() + " block " + l.block() + ": " + l.op());
+        if (trace()) System.err.println("[jkernels-emu] launch " + l.kernel() + " grid " + l.grid() + " block " + l.block() + ": " + l.op());
         String err = lib.jkemu_launch(l.kernel(), l.grid().x(), l.grid().y(), l.grid().z(), l.block().x(), l.block().y(),
                 l.block().z(), l.sharedBytes(), params, sizes, n, mode.code);
         Reference.reachabilityFence(values); // the slots must outlive the native call
