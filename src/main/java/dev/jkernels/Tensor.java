@@ -28,16 +28,19 @@ public final class Tensor implements AutoCloseable {
     private final Layout layout;
     private final Lifetime life;
     private volatile boolean closed;
+    /** The tensor whose memory this view shares (and which owns it), or null for an owning tensor. */
+    private final Tensor parent;
 
     /** One per storage: every tensor on it shares it. Weak keys: storages compare by identity. */
     private static final Map<TensorStorage, Lifetime> LIFETIMES = Collections.synchronizedMap(new WeakHashMap<>());
 
-    private Tensor(Backend backend, TensorStorage storage, Shape shape, Layout layout, Lifetime life) {
+    private Tensor(Backend backend, TensorStorage storage, Shape shape, Layout layout, Lifetime life, Tensor parent) {
         this.backend = backend;
         this.storage = storage;
         this.shape = shape;
         this.layout = layout;
         this.life = life;
+        this.parent = parent;
     }
 
     /**
@@ -71,7 +74,7 @@ public final class Tensor implements AutoCloseable {
         if (life.isFreed()) {
             throw new IllegalStateException("storage: its memory was freed (a tensor on it was closed); shape " + shape);
         }
-        return new Tensor(backend, storage, shape, layout, life);
+        return new Tensor(backend, storage, shape, layout, life, null);
     }
 
     /**
@@ -122,6 +125,10 @@ public final class Tensor implements AutoCloseable {
     }
 
     private static IllegalStateException closedException(String argument, Tensor t) {
+        if (!t.closed && t.parent != null) {
+            return new IllegalStateException(argument + ": view " + t.shape + " of tensor " + t.parent.shape()
+                    + " is unusable: that tensor is closed");
+        }
         return new IllegalStateException(argument + ": tensor " + t.shape + " is closed"
                 + (t.closed ? "" : " (its memory was freed by closing another tensor on the same storage)"));
     }
@@ -184,6 +191,51 @@ public final class Tensor implements AutoCloseable {
             throw e;
         }
     }
+
+    /**
+     * A view of this tensor's memory under another shape with as many elements (no copy, no launch):
+     * ONNX Reshape, {@code torch.reshape}, Flatten. One dimension may be −1 (inferred). The view is
+     * PLAIN; closing it frees nothing, and it throws once this tensor is closed.
+     */
+    public Tensor reshape(int... dims) { return reshape(Layout.PLAIN, dims); }
+
+    /** As {@link #reshape(int...)} with a layout for a 4-D view (NCHW/NHWC). */
+    public Tensor reshape(Layout layout, int... dims) {
+        ensureOpen("tensor");
+        if (dims == null) throw new IllegalArgumentException("reshape: dims must not be null");
+        int[] d = dims.clone();
+        int infer = -1;
+        long known = 1;
+        for (int i = 0; i < d.length; i++) {
+            if (d[i] == -1) {
+                if (infer >= 0) throw new IllegalArgumentException("reshape: at most one dimension may be -1, got " + java.util.Arrays.toString(dims));
+                infer = i;
+            } else if (d[i] < 1) {
+                throw new IllegalArgumentException("reshape: dimension " + i + " must be >= 1 or -1, got " + java.util.Arrays.toString(dims));
+            } else {
+                known = known * d[i];
+                if (known > size()) break;
+            }
+        }
+        if (infer >= 0) {
+            if (known == 0 || size() % known != 0 || size() / known > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("reshape: cannot infer dimension " + infer + " of " + java.util.Arrays.toString(dims)
+                        + " for a tensor " + shape + " of " + size() + " elements");
+            }
+            d[infer] = (int) (size() / known);
+        }
+        Shape s = Shape.of(d);
+        if (s.elementCount() != size()) {
+            throw new IllegalArgumentException("reshape: shape " + s + " holds " + s.elementCount() + " elements, tensor "
+                    + shape + " holds " + size());
+        }
+        checkLayout(s, layout);
+        Tensor owner = parent == null ? this : parent;
+        return new Tensor(backend, storage, s, layout, life, owner);
+    }
+
+    /** True for a view made by {@link #reshape}. */
+    public boolean isView() { return parent != null; }
 
     /** Copies the whole tensor into a new array. */
     public float[] toArray() {
@@ -249,6 +301,10 @@ public final class Tensor implements AutoCloseable {
     public void close() {
         synchronized (this) {
             if (closed) return;
+            if (parent != null) {  // a reshape view frees nothing: its parent owns the memory
+                closed = true;
+                return;
+            }
             if (!life.beginFree(this)) {  // freed through another tensor on the same storage
                 closed = true;
                 return;
