@@ -168,6 +168,19 @@ public abstract class AbstractLifetimeTest {
         }
     }
 
+    @Test void closingACnnUnderPredict() throws Exception {
+        try (Backend be = TestBackends.open(kind())) {
+            for (int round = 0; round < rounds(); round++) {
+                Sequential seq = new Sequential(Conv2d.builder(2, 4, 3).padding(1).build(), new dev.jkernels.nn.BatchNorm2d(4),
+                        new ReLU(), new dev.jkernels.nn.MaxPool2d(2), new Flatten(), new Linear(4 * 3 * 3, 5)).to(be);
+                float[] batch = RandomData.uniform(round + 200, 3 * 2 * 6 * 6);
+                float[] expected = seq.predict(batch, 3, 2, 6, 6);
+                race("cnn close", round, () -> seq.predict(batch, 3, 2, 6, 6),
+                        y -> assertTrue(java.util.Arrays.equals(y, expected), "another result under the race"), seq::close);
+            }
+        }
+    }
+
     @Test void aCloseFromInsideAnOpIsRefusedNotADeadlock() {
         try (Backend be = TestBackends.open(kind()); Tensor t = be.zeros(4)) {
             if (!(be instanceof dev.jkernels.kernel.KernelBackend kb)) return;
