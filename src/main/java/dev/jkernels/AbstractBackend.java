@@ -244,7 +244,7 @@ public abstract class AbstractBackend implements Backend {
         noAlias("c", c, "a", a);
         noAlias("c", c, "b", b);
         noAlias("c", c, "bias", bias);
-        try (OpUse u = use("a", a, "b", b, "bias", bias, "c", c)) {
+        try (OpUse u = use("a", a, "b", b, "bias", bias, "c", c, "slopes", spec.activation().slopes())) {
             runGemm(spec, mnk[0], mnk[1], mnk[2], a, b, bias, c);
         }
     }
@@ -256,7 +256,7 @@ public abstract class AbstractBackend implements Backend {
         }
         Tensor c = zeros(mnk[0], mnk[1]);
         return runOrClose(c, () -> {
-            try (OpUse u = use("a", a, "b", b, "bias", bias, "c", c)) {
+            try (OpUse u = use("a", a, "b", b, "bias", bias, "c", c, "slopes", spec.activation().slopes())) {
                 runGemm(spec, mnk[0], mnk[1], mnk[2], a, b, bias, c);
             }
         });
@@ -280,6 +280,7 @@ public abstract class AbstractBackend implements Backend {
                     + ", got " + b.shape() + (spec.transB() ? " (transposed)" : ""));
         }
         checkBias(spec.hasBias(), bias, n, "N");
+        checkSlopes(spec.activation(), n, "N, one per output column");
         return new int[] {m, n, k};
     }
 
@@ -302,7 +303,7 @@ public abstract class AbstractBackend implements Backend {
         noAlias("output", output, "input", input);
         noAlias("output", output, "filters", filters);
         noAlias("output", output, "bias", bias);
-        try (OpUse u = use("input", input, "filters", filters, "bias", bias, "output", output)) {
+        try (OpUse u = use("input", input, "filters", filters, "bias", bias, "output", output, "slopes", activation.slopes())) {
             runConv2d(spec, g, activation, input, filters, bias, output);
         }
     }
@@ -312,7 +313,7 @@ public abstract class AbstractBackend implements Backend {
         Conv2dGeometry g = checkConv(spec, activation, input, filters, bias);
         Tensor out = zeros(spec.layout(), g.outputDims());
         return runOrClose(out, () -> {
-            try (OpUse u = use("input", input, "filters", filters, "bias", bias, "output", out)) {
+            try (OpUse u = use("input", input, "filters", filters, "bias", bias, "output", out, "slopes", activation.slopes())) {
                 runConv2d(spec, g, activation, input, filters, bias, out);
             }
         });
@@ -330,6 +331,7 @@ public abstract class AbstractBackend implements Backend {
         }
         Conv2dGeometry g = spec.geometry(input.shape(), filters.shape());
         checkBias(spec.hasBias(), bias, g.k(), "K");
+        checkSlopes(activation, g.k(), "K, one per output channel");
         Shape.of(g.outputDims()); // rejects an output whose element count overflows
         return g;
     }
@@ -340,7 +342,8 @@ public abstract class AbstractBackend implements Backend {
         checkTensor("x", x);
         checkTensor("y", y);
         sameShape("y", y, "x", x);
-        try (OpUse u = use("x", x, "y", y)) {
+        checkSlopes(activation, channels(x), "C, the channel dimension of x " + x.shape() + " " + x.layout());
+        try (OpUse u = use("x", x, "y", y, "slopes", activation.slopes())) {
             runActivation(activation, x, y);
         }
     }
@@ -349,9 +352,10 @@ public abstract class AbstractBackend implements Backend {
         ensureOpen();
         if (activation == null) throw new IllegalArgumentException("activation must not be null");
         checkTensor("x", x);
+        checkSlopes(activation, channels(x), "C, the channel dimension of x " + x.shape() + " " + x.layout());
         Tensor y = newTensor(x.shape(), x.layout());
         return runOrClose(y, () -> {
-            try (OpUse u = use("x", x, "y", y)) {
+            try (OpUse u = use("x", x, "y", y, "slopes", activation.slopes())) {
                 runActivation(activation, x, y);
             }
         });
@@ -366,7 +370,8 @@ public abstract class AbstractBackend implements Backend {
         sameShape("dy", dy, "saved", saved);
         sameShape("dx", dx, "saved", saved);
         noAlias("dx", dx, "saved", saved);
-        try (OpUse u = use("saved", saved, "dy", dy, "dx", dx)) {
+        checkSlopes(activation, channels(saved), "C, the channel dimension of saved " + saved.shape() + " " + saved.layout());
+        try (OpUse u = use("saved", saved, "dy", dy, "dx", dx, "slopes", activation.slopes())) {
             runActivationBackward(activation, saved, dy, dx);
         }
     }
@@ -390,7 +395,7 @@ public abstract class AbstractBackend implements Backend {
         noAlias("output", output, "filters", filters);
         noAlias("output", output, "bias", bias);
         noAlias("output", output, "residual", residual);
-        try (OpUse u = use("input", input, "filters", filters, "bias", bias, "residual", residual, "output", output)) {
+        try (OpUse u = use("input", input, "filters", filters, "bias", bias, "residual", residual, "output", output, "slopes", activation.slopes())) {
             runConv2dResidual(spec, g, activation, input, filters, bias, residual, output);
         }
     }
@@ -402,7 +407,7 @@ public abstract class AbstractBackend implements Backend {
         checkResidual(spec, g, residual);
         Tensor out = zeros(spec.layout(), g.outputDims());
         return runOrClose(out, () -> {
-            try (OpUse u = use("input", input, "filters", filters, "bias", bias, "residual", residual, "output", out)) {
+            try (OpUse u = use("input", input, "filters", filters, "bias", bias, "residual", residual, "output", out, "slopes", activation.slopes())) {
                 runConv2dResidual(spec, g, activation, input, filters, bias, residual, out);
             }
         });
@@ -739,6 +744,33 @@ public abstract class AbstractBackend implements Backend {
             String otherName = other instanceof AbstractBackend ab ? ab.identity() : other.name();
             throw new IllegalArgumentException(name + ": tensor " + t.shape() + " belongs to backend "
                     + otherName + ", not this backend " + identity() + " (copy it with copyOf)");
+        }
+    }
+
+    /**
+     * The channel count PReLU's per-channel slopes index for an element-wise op on {@code x}: dimension
+     * 1 of a PLAIN or NCHW tensor of rank ≥ 2 (as PyTorch's nn.PReLU), the last of an NHWC one, 1 for rank 1.
+     */
+    public static int channels(Tensor x) {
+        if (x.rank() < 2) return 1;
+        return x.layout() == Layout.NHWC ? x.dim(x.rank() - 1) : x.dim(1);
+    }
+
+    /** Elements between consecutive channels of {@code x} (see {@link #channels}): the product of the dims after the channel. */
+    public static long channelStride(Tensor x) {
+        if (x.rank() < 2 || x.layout() == Layout.NHWC) return 1;
+        long s = 1;
+        for (int i = 2; i < x.rank(); i++) s *= x.dim(i);
+        return s;
+    }
+
+    /** PReLU's per-channel slopes: open, on this backend, shape [channels]. */
+    private void checkSlopes(Activation activation, int channels, String what) {
+        if (activation == null || !activation.perChannel()) return;
+        Tensor s = activation.slopes();
+        checkTensor("prelu slopes", s);
+        if (!s.shape().sameAs(channels)) {
+            throw new IllegalArgumentException("prelu slopes: expected shape [" + channels + "] (" + what + "), got " + s.shape());
         }
     }
 
