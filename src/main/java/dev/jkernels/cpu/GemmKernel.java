@@ -70,26 +70,42 @@ final class GemmKernel {
      * j·colStride} of {@code c}; the bias is indexed by j ({@code biasPerRow} false) or by i.
      */
     record Epilogue(float[] c, int off, int rowStride, int colStride, float alpha, float beta,
-                    float[] bias, int biasOff, boolean biasPerRow, Activation activation) {
+                    float[] bias, int biasOff, boolean biasPerRow, Activation activation, boolean vectorActivation) {
 
         Epilogue transposed() {
-            return new Epilogue(c, off, colStride, rowStride, alpha, beta, bias, biasOff, !biasPerRow, activation);
+            return new Epilogue(c, off, colStride, rowStride, alpha, beta, bias, biasOff, !biasPerRow, activation,
+                    vectorActivation);
         }
 
         /** Writes row i, columns [j0, j0+len), from the accumulator row. */
         void store(int i, int j0, int len, float[] acc) { store(i, j0, len, acc, 0); }
 
-        /** Writes row i, columns [j0, j0+len), from {@code acc[accOff, accOff+len)}. */
+        /**
+         * Writes row i, columns [j0, j0+len), from {@code acc[accOff, accOff+len)}, which it
+         * overwrites: each step runs over the whole row while it is in L1 (alpha, beta·C, bias as
+         * plain loops C2 vectorises, then the activation's array form), then one copy out.
+         */
         void store(int i, int j0, int len, float[] acc, int accOff) {
-            boolean identity = activation.isIdentity();
-            float rowBias = bias != null && biasPerRow ? bias[biasOff + i] : 0f;
             int base = off + i * rowStride + j0 * colStride;
-            for (int j = 0; j < len; j++) {
-                int at = base + j * colStride;
-                float v = alpha * acc[accOff + j];
-                if (beta != 0f) v += beta * c[at];
-                if (bias != null) v += biasPerRow ? rowBias : bias[biasOff + j0 + j];
-                c[at] = identity ? v : activation.apply(v);
+            int end = accOff + len;
+            if (alpha != 1f) for (int j = accOff; j < end; j++) acc[j] *= alpha;
+            if (beta != 0f) {
+                for (int j = 0; j < len; j++) acc[accOff + j] += beta * c[base + j * colStride];
+            }
+            if (bias != null) {
+                if (biasPerRow) {
+                    float rowBias = bias[biasOff + i];
+                    for (int j = accOff; j < end; j++) acc[j] += rowBias;
+                } else {
+                    int bo = biasOff + j0 - accOff;
+                    for (int j = accOff; j < end; j++) acc[j] += bias[bo + j];
+                }
+            }
+            if (!activation.isIdentity()) ActivationRanges.forward(activation, acc, acc, accOff, end, vectorActivation);
+            if (colStride == 1) {
+                System.arraycopy(acc, accOff, c, base, len);
+            } else {
+                for (int j = 0; j < len; j++) c[base + j * colStride] = acc[accOff + j];
             }
         }
     }
