@@ -136,6 +136,10 @@ public final class CpuBackend extends AbstractBackend {
     protected void runConv2d(Conv2dSpec spec, Conv2dGeometry g, Activation activation, Tensor input, Tensor filters,
                              Tensor bias, Tensor output) {
         float[] in = data(input), w = data(filters), out = data(output), b = bias == null ? null : data(bias);
+        if (vectorApi) {
+            VectorConvKernel.conv(g, in, w, b, activation, out, pool);
+            return;
+        }
         int kpg = g.filtersPerGroup(), crs = g.channelsPerGroup() * g.r() * g.s(), pq = g.p() * g.q();
         int jobs = g.n() * g.groups();
         boolean outerParallel = (long) kpg * pq * crs < GemmKernel.PARALLEL_MIN_FMAS * 4 && jobs > 1;

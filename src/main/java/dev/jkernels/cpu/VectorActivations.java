@@ -27,13 +27,16 @@ import jdk.incubator.vector.VectorOperators;
  * </ul>
  *
  * <p>Adding a kind: write {@code fooFwd(FloatVector x, float a, float b)} and {@code fooBwd(FloatVector
- * saved, FloatVector dy, float a, float b)} below, and add one line for it in each switch of
- * {@link #forward} and {@link #backward}. A kind without a line returns false there, and the caller
+ * saved, FloatVector dy, float a, float b)} below, copy any kind's two loop methods (at the end)
+ * with the names changed, and add one line for it in each switch of {@link #forward} and
+ * {@link #backward}. A kind without a line returns false there, and the caller
  * ({@link ActivationRanges}) runs the scalar definition instead: never wrong, only slower.
  *
- * <p>Why one loop per kind rather than one loop calling a per-kind function object: the Vector API
- * only stays in registers when C2 inlines the whole chain; a shared loop calling many different
- * lambdas becomes megamorphic and every vector is then boxed (10–50× slower).
+ * <p>Why one loop method per kind rather than one loop calling a per-kind function object, or one
+ * method holding every kind's loop: the Vector API only stays in registers when C2 inlines the
+ * whole chain; a shared loop calling many different lambdas becomes megamorphic, and one big method
+ * runs out of inlining budget; either way vectors get boxed (measured: ELU backward 17 ms against
+ * 1.3 ms for 4 M floats).
  */
 final class VectorActivations {
     private VectorActivations() {}
@@ -103,15 +106,15 @@ final class VectorActivations {
     static FloatVector identityBwd(FloatVector s, FloatVector dy, float a, float b) { return dy; }
 
     static FloatVector reluBwd(FloatVector y, FloatVector dy, float a, float b) {
-        return nanFrom(y, dy.blend(0f, y.compare(VectorOperators.LE, 0f)));
+        return nanFrom(y, FloatVector.zero(S).blend(dy, y.compare(VectorOperators.GT, 0f)));
     }
 
     static FloatVector leakyReluBwd(FloatVector x, FloatVector dy, float a, float b) {
-        return nanFrom(x, dy.blend(dy.mul(a), x.compare(VectorOperators.LE, 0f)));
+        return nanFrom(x, dy.mul(a).blend(dy, x.compare(VectorOperators.GT, 0f)));
     }
 
     static FloatVector eluBwd(FloatVector x, FloatVector dy, float a, float b) {
-        return nanFrom(x, dy.blend(dy.mul(VectorMath.exp(x.min(0f)).mul(a)), x.compare(VectorOperators.LE, 0f)));
+        return dy.mul(VectorMath.exp(x.min(0f)).mul(a)).blend(dy, x.compare(VectorOperators.GT, 0f));   // NaN: exp(NaN)
     }
 
     static FloatVector sigmoidBwd(FloatVector y, FloatVector dy, float a, float b) {
@@ -124,21 +127,35 @@ final class VectorActivations {
 
     /** Φ(x) + x·φ(x). */
     static FloatVector geluBwd(FloatVector x, FloatVector dy, float a, float b) {
-        FloatVector pdf = VectorMath.exp(x.mul(x).mul(-0.5f)).mul(INV_SQRT_2PI);
-        return dy.mul(x.fma(pdf, normalCdf(x)));
+        return geluBwdCdf(x, dy, geluBwdPdf(x, dy, a, b), a, b);
+    }
+
+    /** GELU′ in two halves, dy·x·φ(x), then + dy·Φ(x): its loop runs them as two passes (see there). */
+    static FloatVector geluBwdPdf(FloatVector x, FloatVector dy, float a, float b) {
+        return dy.mul(x).mul(VectorMath.exp(x.mul(x).mul(-0.5f)).mul(INV_SQRT_2PI));
+    }
+
+    static FloatVector geluBwdCdf(FloatVector x, FloatVector dy, FloatVector partial, float a, float b) {
+        return dy.fma(normalCdf(x), partial);
     }
 
     /** σ(2u) + 2x·σ(2u)·σ(−2u)·u′: 0.5(1 + t) and 0.5x(1 − t²)u′ without cancellation. */
     static FloatVector geluTanhBwd(FloatVector x, FloatVector dy, float a, float b) {
         FloatVector u2 = geluTanhU(x).mul(2f);
-        FloatVector s = VectorMath.sigmoid(u2), sn = VectorMath.sigmoidNeg(u2);
+        FloatVector e = VectorMath.exp(u2.abs().neg());
+        FloatVector big = FloatVector.broadcast(S, 1f).div(e.add(1f)), small = e.mul(big);
+        VectorMask<Float> neg = u2.lt(0f);
+        FloatVector s = big.blend(small, neg), sn = small.blend(big, neg);
         FloatVector du = x.mul(x).fma(3f * GELU_TANH_C * SQRT_2_OVER_PI, SQRT_2_OVER_PI);
         return dy.mul(x.mul(2f).mul(s).mul(sn).fma(du, s));
     }
 
-    /** σ(x)·(1 + x·σ(−x)). */
+    /** σ(x)·(1 + x·σ(−x)), both σ from one e^−|x| and one division. */
     static FloatVector siluBwd(FloatVector x, FloatVector dy, float a, float b) {
-        FloatVector s = VectorMath.sigmoid(x), sn = VectorMath.sigmoidNeg(x);
+        FloatVector e = VectorMath.exp(x.abs().neg());
+        FloatVector big = FloatVector.broadcast(S, 1f).div(e.add(1f)), small = e.mul(big);   // σ(|x|), σ(−|x|)
+        VectorMask<Float> neg = x.lt(0f);
+        FloatVector s = big.blend(small, neg), sn = small.blend(big, neg);
         return dy.mul(s.mul(x.fma(sn, FloatVector.broadcast(S, 1f))));
     }
 
@@ -149,7 +166,7 @@ final class VectorActivations {
 
     static FloatVector seluBwd(FloatVector x, FloatVector dy, float a, float b) {
         FloatVector neg = VectorMath.exp(x.min(0f)).mul(SELU_SCALE_ALPHA);
-        return nanFrom(x, dy.mul(SELU_SCALE).blend(dy.mul(neg), x.compare(VectorOperators.LE, 0f)));
+        return dy.mul(neg).blend(dy.mul(SELU_SCALE), x.compare(VectorOperators.GT, 0f));   // NaN: exp(NaN)
     }
 
     static FloatVector softplusBwd(FloatVector x, FloatVector dy, float a, float b) {
@@ -165,7 +182,7 @@ final class VectorActivations {
 
     /** r, except NaN wherever {@code in} is NaN. */
     private static FloatVector nanFrom(FloatVector in, FloatVector r) {
-        return r.blend(in, in.test(VectorOperators.IS_NAN));
+        return r.blend(in, in.compare(VectorOperators.NE, in));   // x ≠ x only for NaN (test(IS_NAN) is not intrinsified on 17)
     }
 
     /** Φ(x) = erfc(−x/√2)/2: 1 − erfc(|x|/√2)/2 for x ≥ 0, erfc(|x|/√2)/2 for x < 0. */
@@ -182,60 +199,201 @@ final class VectorActivations {
     // ------------------------------------------------------------------------------------------- loops
 
     /**
-     * y[i] = f(x[i]) for from ≤ i < to ({@code y} may be {@code x}). Full vectors, then one masked
-     * vector for the tail, so every element gets the same vector formula. False when the kind has no
-     * vector form (nothing is written then).
+     * y[i] = f(x[i]) for from ≤ i < to ({@code y} may be {@code x}). Full vectors, then the tail
+     * through a zero-padded vector-sized scratch array, so every element gets the same vector
+     * formula (and the loops stay one copy of it: a masked tail would double each loop's IR). False
+     * when the kind has no vector form (nothing is written then).
      */
     static boolean forward(Activation act, float[] x, float[] y, int from, int to) {
-        float a = paramA(act), b = paramB(act);
-        int i = from, end = from + (to - from) / L * L;
-        VectorMask<Float> m = S.indexInRange(0, (to - from) % L);
-        switch (act.kind()) {
-            case IDENTITY:
-                if (x != y) System.arraycopy(x, from, y, from, to - from);
-                return true;
-            case RELU:         for (; i < end; i += L) reluFwd(ld(x, i), a, b).intoArray(y, i);        if (i < to) reluFwd(ld(x, i, m), a, b).intoArray(y, i, m); return true;
-            case LEAKY_RELU:   for (; i < end; i += L) leakyReluFwd(ld(x, i), a, b).intoArray(y, i);   if (i < to) leakyReluFwd(ld(x, i, m), a, b).intoArray(y, i, m); return true;
-            case ELU:          for (; i < end; i += L) eluFwd(ld(x, i), a, b).intoArray(y, i);         if (i < to) eluFwd(ld(x, i, m), a, b).intoArray(y, i, m); return true;
-            case SIGMOID:      for (; i < end; i += L) sigmoidFwd(ld(x, i), a, b).intoArray(y, i);     if (i < to) sigmoidFwd(ld(x, i, m), a, b).intoArray(y, i, m); return true;
-            case TANH:         for (; i < end; i += L) tanhFwd(ld(x, i), a, b).intoArray(y, i);        if (i < to) tanhFwd(ld(x, i, m), a, b).intoArray(y, i, m); return true;
-            case GELU:         for (; i < end; i += L) geluFwd(ld(x, i), a, b).intoArray(y, i);        if (i < to) geluFwd(ld(x, i, m), a, b).intoArray(y, i, m); return true;
-            case GELU_TANH:    for (; i < end; i += L) geluTanhFwd(ld(x, i), a, b).intoArray(y, i);    if (i < to) geluTanhFwd(ld(x, i, m), a, b).intoArray(y, i, m); return true;
-            case SILU:         for (; i < end; i += L) siluFwd(ld(x, i), a, b).intoArray(y, i);        if (i < to) siluFwd(ld(x, i, m), a, b).intoArray(y, i, m); return true;
-            case RELU6:        for (; i < end; i += L) relu6Fwd(ld(x, i), a, b).intoArray(y, i);       if (i < to) relu6Fwd(ld(x, i, m), a, b).intoArray(y, i, m); return true;
-            case SELU:         for (; i < end; i += L) seluFwd(ld(x, i), a, b).intoArray(y, i);        if (i < to) seluFwd(ld(x, i, m), a, b).intoArray(y, i, m); return true;
-            case SOFTPLUS:     for (; i < end; i += L) softplusFwd(ld(x, i), a, b).intoArray(y, i);    if (i < to) softplusFwd(ld(x, i, m), a, b).intoArray(y, i, m); return true;
-            case HARD_SIGMOID: for (; i < end; i += L) hardSigmoidFwd(ld(x, i), a, b).intoArray(y, i); if (i < to) hardSigmoidFwd(ld(x, i, m), a, b).intoArray(y, i, m); return true;
-            default: return false;
+        int end = from + (to - from) / L * L;
+        if (!forwardFull(act, x, y, from, end)) return false;
+        if (end < to) {
+            float[] t = new float[L];
+            System.arraycopy(x, end, t, 0, to - end);
+            forwardFull(act, t, t, 0, L);
+            System.arraycopy(t, 0, y, end, to - end);
         }
+        return true;
     }
 
     /** dx[i] = dy[i]·f′(saved[i]) for from ≤ i < to; false when the kind has no vector form. */
     static boolean backward(Activation act, float[] s, float[] g, float[] dx, int from, int to) {
+        int end = from + (to - from) / L * L;
+        if (!backwardFull(act, s, g, dx, from, end)) return false;
+        if (end < to) {
+            float[] ts = new float[L], tg = new float[L];
+            System.arraycopy(s, end, ts, 0, to - end);
+            System.arraycopy(g, end, tg, 0, to - end);
+            backwardFull(act, ts, tg, tg, 0, L);
+            System.arraycopy(tg, 0, dx, end, to - end);
+        }
+        return true;
+    }
+
+    /** forward over whole vectors: (to − from) is a multiple of the vector length. */
+    private static boolean forwardFull(Activation act, float[] x, float[] y, int from, int to) {
         float a = paramA(act), b = paramB(act);
-        int i = from, end = from + (to - from) / L * L;
-        VectorMask<Float> m = S.indexInRange(0, (to - from) % L);
         switch (act.kind()) {
             case IDENTITY:
-                if (g != dx) System.arraycopy(g, from, dx, from, to - from);
+                if (x != y) System.arraycopy(x, from, y, from, to - from);
                 return true;
-            case RELU:         for (; i < end; i += L) reluBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);        if (i < to) reluBwd(ld(s, i, m), ld(g, i, m), a, b).intoArray(dx, i, m); return true;
-            case LEAKY_RELU:   for (; i < end; i += L) leakyReluBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);   if (i < to) leakyReluBwd(ld(s, i, m), ld(g, i, m), a, b).intoArray(dx, i, m); return true;
-            case ELU:          for (; i < end; i += L) eluBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);         if (i < to) eluBwd(ld(s, i, m), ld(g, i, m), a, b).intoArray(dx, i, m); return true;
-            case SIGMOID:      for (; i < end; i += L) sigmoidBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);     if (i < to) sigmoidBwd(ld(s, i, m), ld(g, i, m), a, b).intoArray(dx, i, m); return true;
-            case TANH:         for (; i < end; i += L) tanhBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);        if (i < to) tanhBwd(ld(s, i, m), ld(g, i, m), a, b).intoArray(dx, i, m); return true;
-            case GELU:         for (; i < end; i += L) geluBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);        if (i < to) geluBwd(ld(s, i, m), ld(g, i, m), a, b).intoArray(dx, i, m); return true;
-            case GELU_TANH:    for (; i < end; i += L) geluTanhBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);    if (i < to) geluTanhBwd(ld(s, i, m), ld(g, i, m), a, b).intoArray(dx, i, m); return true;
-            case SILU:         for (; i < end; i += L) siluBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);        if (i < to) siluBwd(ld(s, i, m), ld(g, i, m), a, b).intoArray(dx, i, m); return true;
-            case RELU6:        for (; i < end; i += L) relu6Bwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);       if (i < to) relu6Bwd(ld(s, i, m), ld(g, i, m), a, b).intoArray(dx, i, m); return true;
-            case SELU:         for (; i < end; i += L) seluBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);        if (i < to) seluBwd(ld(s, i, m), ld(g, i, m), a, b).intoArray(dx, i, m); return true;
-            case SOFTPLUS:     for (; i < end; i += L) softplusBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);    if (i < to) softplusBwd(ld(s, i, m), ld(g, i, m), a, b).intoArray(dx, i, m); return true;
-            case HARD_SIGMOID: for (; i < end; i += L) hardSigmoidBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i); if (i < to) hardSigmoidBwd(ld(s, i, m), ld(g, i, m), a, b).intoArray(dx, i, m); return true;
+            case RELU:         reluFwd(x, y, from, to, a, b); return true;
+            case LEAKY_RELU:   leakyReluFwd(x, y, from, to, a, b); return true;
+            case ELU:          eluFwd(x, y, from, to, a, b); return true;
+            case SIGMOID:      sigmoidFwd(x, y, from, to, a, b); return true;
+            case TANH:         tanhFwd(x, y, from, to, a, b); return true;
+            case GELU:         geluFwd(x, y, from, to, a, b); return true;
+            case GELU_TANH:    geluTanhFwd(x, y, from, to, a, b); return true;
+            case SILU:         siluFwd(x, y, from, to, a, b); return true;
+            case RELU6:        relu6Fwd(x, y, from, to, a, b); return true;
+            case SELU:         seluFwd(x, y, from, to, a, b); return true;
+            case SOFTPLUS:     softplusFwd(x, y, from, to, a, b); return true;
+            case HARD_SIGMOID: hardSigmoidFwd(x, y, from, to, a, b); return true;
             default: return false;
         }
     }
 
+    /** backward over whole vectors. */
+    private static boolean backwardFull(Activation act, float[] s, float[] g, float[] dx, int from, int to) {
+        float a = paramA(act), b = paramB(act);
+        switch (act.kind()) {
+            case IDENTITY:
+                if (g != dx) System.arraycopy(g, from, dx, from, to - from);
+                return true;
+            case RELU:         reluBwd(s, g, dx, from, to, a, b); return true;
+            case LEAKY_RELU:   leakyReluBwd(s, g, dx, from, to, a, b); return true;
+            case ELU:          eluBwd(s, g, dx, from, to, a, b); return true;
+            case SIGMOID:      sigmoidBwd(s, g, dx, from, to, a, b); return true;
+            case TANH:         tanhBwd(s, g, dx, from, to, a, b); return true;
+            case GELU:         geluBwd(s, g, dx, from, to, a, b); return true;
+            case GELU_TANH:    geluTanhBwd(s, g, dx, from, to, a, b); return true;
+            case SILU:         siluBwd(s, g, dx, from, to, a, b); return true;
+            case RELU6:        relu6Bwd(s, g, dx, from, to, a, b); return true;
+            case SELU:         seluBwd(s, g, dx, from, to, a, b); return true;
+            case SOFTPLUS:     softplusBwd(s, g, dx, from, to, a, b); return true;
+            case HARD_SIGMOID: hardSigmoidBwd(s, g, dx, from, to, a, b); return true;
+            default: return false;
+        }
+    }
+
+    // One loop method per kind (each its own C2 compilation, small enough that every vector
+    // operation in it is inlined: one big method with every kind's loop ran out of inlining budget
+    // and boxed its vectors, 10-40x slower). Pure boilerplate: the maths is in the functions above.
+
+    private static void reluFwd(float[] x, float[] y, int i, int to, float a, float b) {
+        for (; i < to; i += L) reluFwd(ld(x, i), a, b).intoArray(y, i);
+    }
+
+    private static void reluBwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
+        for (; i < to; i += L) reluBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);
+    }
+
+    private static void leakyReluFwd(float[] x, float[] y, int i, int to, float a, float b) {
+        for (; i < to; i += L) leakyReluFwd(ld(x, i), a, b).intoArray(y, i);
+    }
+
+    private static void leakyReluBwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
+        for (; i < to; i += L) leakyReluBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);
+    }
+
+    private static void eluFwd(float[] x, float[] y, int i, int to, float a, float b) {
+        for (; i < to; i += L) eluFwd(ld(x, i), a, b).intoArray(y, i);
+    }
+
+    private static void eluBwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
+        for (; i < to; i += L) eluBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);
+    }
+
+    private static void sigmoidFwd(float[] x, float[] y, int i, int to, float a, float b) {
+        for (; i < to; i += L) sigmoidFwd(ld(x, i), a, b).intoArray(y, i);
+    }
+
+    private static void sigmoidBwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
+        for (; i < to; i += L) sigmoidBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);
+    }
+
+    private static void tanhFwd(float[] x, float[] y, int i, int to, float a, float b) {
+        for (; i < to; i += L) tanhFwd(ld(x, i), a, b).intoArray(y, i);
+    }
+
+    private static void tanhBwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
+        for (; i < to; i += L) tanhBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);
+    }
+
+    private static void geluFwd(float[] x, float[] y, int i, int to, float a, float b) {
+        for (; i < to; i += L) geluFwd(ld(x, i), a, b).intoArray(y, i);
+    }
+
+    /**
+     * GELU′ needs exp and erfc: in one loop that is over C2's node budget (vectors then get boxed,
+     * 4× slower), so it runs as two loops over L1-sized chunks, each its own method. dx may be dy.
+     */
+    private static void geluBwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
+        float[] part = new float[Math.min(to - i, 1024)];
+        for (int c = i; c < to; c += part.length) {
+            int n = Math.min(part.length, to - c);
+            geluBwdPdfPass(s, g, part, c, c + n, a, b);
+            geluBwdCdfPass(s, g, part, c, c + n, a, b);
+            System.arraycopy(part, 0, dx, c, n);
+        }
+    }
+
+    private static void geluBwdPdfPass(float[] s, float[] g, float[] part, int i, int to, float a, float b) {
+        for (int o = 0; i < to; i += L, o += L) geluBwdPdf(ld(s, i), ld(g, i), a, b).intoArray(part, o);
+    }
+
+    private static void geluBwdCdfPass(float[] s, float[] g, float[] part, int i, int to, float a, float b) {
+        for (int o = 0; i < to; i += L, o += L) geluBwdCdf(ld(s, i), ld(g, i), ld(part, o), a, b).intoArray(part, o);
+    }
+
+    private static void geluTanhFwd(float[] x, float[] y, int i, int to, float a, float b) {
+        for (; i < to; i += L) geluTanhFwd(ld(x, i), a, b).intoArray(y, i);
+    }
+
+    private static void geluTanhBwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
+        for (; i < to; i += L) geluTanhBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);
+    }
+
+    private static void siluFwd(float[] x, float[] y, int i, int to, float a, float b) {
+        for (; i < to; i += L) siluFwd(ld(x, i), a, b).intoArray(y, i);
+    }
+
+    private static void siluBwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
+        for (; i < to; i += L) siluBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);
+    }
+
+    private static void relu6Fwd(float[] x, float[] y, int i, int to, float a, float b) {
+        for (; i < to; i += L) relu6Fwd(ld(x, i), a, b).intoArray(y, i);
+    }
+
+    private static void relu6Bwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
+        for (; i < to; i += L) relu6Bwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);
+    }
+
+    private static void seluFwd(float[] x, float[] y, int i, int to, float a, float b) {
+        for (; i < to; i += L) seluFwd(ld(x, i), a, b).intoArray(y, i);
+    }
+
+    private static void seluBwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
+        for (; i < to; i += L) seluBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);
+    }
+
+    private static void softplusFwd(float[] x, float[] y, int i, int to, float a, float b) {
+        for (; i < to; i += L) softplusFwd(ld(x, i), a, b).intoArray(y, i);
+    }
+
+    private static void softplusBwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
+        for (; i < to; i += L) softplusBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);
+    }
+
+    private static void hardSigmoidFwd(float[] x, float[] y, int i, int to, float a, float b) {
+        for (; i < to; i += L) hardSigmoidFwd(ld(x, i), a, b).intoArray(y, i);
+    }
+
+    private static void hardSigmoidBwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
+        for (; i < to; i += L) hardSigmoidBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);
+    }
+
     private static FloatVector ld(float[] a, int i) { return FloatVector.fromArray(S, a, i); }
 
-    private static FloatVector ld(float[] a, int i, VectorMask<Float> m) { return FloatVector.fromArray(S, a, i, m); }
 }

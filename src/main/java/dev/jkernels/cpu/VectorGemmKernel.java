@@ -111,7 +111,7 @@ final class VectorGemmKernel {
     }
 
     /** acc[8 × NR tile at co, row stride ldc] += A panel [kc][8] · B strip [kc][NR]. */
-    private static void microKernel(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc) {
+    static void microKernel(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc) {
         final int w = S.length();
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);

@@ -1,0 +1,258 @@
+package dev.jkernels.cpu;
+
+import dev.jkernels.Activation;
+import dev.jkernels.Conv2dGeometry;
+import dev.jkernels.Layout;
+
+/**
+ * conv2d on the Vector API GEMM micro-kernel ({@link VectorGemmKernel#microKernel}: an 8 × NR tile
+ * of C in registers, NR = 2 vectors), with the im2col operand packed one L1-sized strip at a time,
+ * right before the micro-kernel reads it — never materialised, never packed ahead into memory.
+ *
+ * <p>Who computes what:
+ * <ul>
+ *   <li><b>NCHW</b>: per image and group, C[K/g, P·Q] = filters[K/g, C/g·R·S] · im2col[C/g·R·S, P·Q].
+ *       The filters are packed once per call as [p][8] panels (A). A task is (image, group, up to
+ *       MC = 128 filters, up to 8 strips of NR output pixels); for each KC = 256 slice of the
+ *       reduction it packs one strip of im2col (KC × NR floats = 32 KiB with AVX-512: L1) from the
+ *       input and runs every 8-filter panel over it. 1×1 stride-1 convolutions need no im2col at
+ *       all: row c of B is input channel c, so a strip is NR contiguous floats of it.</li>
+ *   <li><b>NHWC</b>, natively: C[P·Q, K/g] = im2col[P·Q, R·S·C/g] · filtersᵀ, rows are output pixels
+ *       and each output row is contiguous in K, as NHWC stores it. The reduction runs in (r, s, c)
+ *       order so that each pixel's slice is a contiguous run of input channels. The filters,
+ *       reordered and transposed, are packed once per call as strips of NR output channels (B);
+ *       a task packs its pixels' im2col rows per KC slice as [p][8] panels (A).</li>
+ *   <li>The epilogue (bias, activation) runs per output row of the task's tile, right after its
+ *       last KC slice, while the tile is still in L2 ({@link GemmKernel.Epilogue#store}, vector
+ *       activation): the fused conv costs one pass over data in cache, not one over memory.</li>
+ *   <li>Tasks are spread over the pool for every shape, batch 1 included: tile widths shrink until
+ *       there are at least four tasks per thread.</li>
+ * </ul>
+ */
+final class VectorConvKernel {
+    private VectorConvKernel() {}
+
+    static final int MR = VectorGemmKernel.MR;
+    static final int NR = VectorGemmKernel.NR;
+    static final int KC = 256;
+    static final int MC = 128;
+    private static final int MAX_STRIPS = 8;
+
+    static void conv(Conv2dGeometry g, float[] in, float[] w, float[] bias, Activation act, float[] out,
+                     WorkerPool pool) {
+        WorkerPool exec = g.flops() >= 2.0 * GemmKernel.PARALLEL_MIN_FMAS ? pool : null;
+        if (g.layout() == Layout.NHWC) {
+            nhwc(g, in, w, bias, act, out, exec, pool.threads());
+        } else {
+            nchw(g, in, w, bias, act, out, exec, pool.threads());
+        }
+    }
+
+    private static int roundUp(int x, int to) { return (x + to - 1) / to * to; }
+
+    private static int ceilDiv(long a, long b) { return (int) ((a + b - 1) / b); }
+
+    // --------------------------------------------------------------------------------------- NCHW
+
+    private static void nchw(Conv2dGeometry g, float[] in, float[] w, float[] bias, Activation act, float[] out,
+                             WorkerPool exec, int threads) {
+        int kpg = g.filtersPerGroup(), crs = g.channelsPerGroup() * g.r() * g.s(), pq = g.p() * g.q();
+        int mBlocks = ceilDiv(kpg, MR), groups = g.groups();
+        // A: every group's filters as [p][8] panels, zero rows past K/g.
+        float[][] aPacked = new float[groups * mBlocks][];
+        GemmKernel.run(exec, groups * mBlocks, t -> {
+            int grp = t / mBlocks, ib = t % mBlocks;
+            int rows = Math.min(MR, kpg - ib * MR);
+            new GemmKernel.Strided(w, grp * kpg * crs, crs, 1).packRowBlock(ib * MR, rows, crs, aPacked[t] = new float[crs * MR]);
+        });
+        int strips = ceilDiv(pq, NR);
+        int mc = Math.min(MC, roundUp(kpg, MR)), mTasks, perTask, colTasks;
+        long base;
+        while (true) {   // narrower tiles until there are four tasks per thread (or tiles are minimal)
+            mTasks = ceilDiv(kpg, mc);
+            base = (long) g.n() * groups * mTasks;
+            perTask = Math.max(1, Math.min(MAX_STRIPS, (int) (strips * base / (4L * threads))));
+            colTasks = ceilDiv(strips, perTask);
+            if (base * colTasks >= 4L * threads || mc <= 4 * MR) break;
+            mc = roundUp(mc / 2, MR);
+        }
+        final int mc_ = mc, mTasks_ = mTasks, perTask_ = perTask, colTasks_ = colTasks;
+        StripPacker packer = new StripPacker(g, in);
+        GemmKernel.run(exec, (int) (base * colTasks_), t -> {
+            int ct = t % colTasks_, rest = t / colTasks_;
+            int mt = rest % mTasks_, ig = rest / mTasks_;
+            int image = ig / groups, grp = ig % groups;
+            int i0 = mt * mc_, rows = Math.min(mc_, kpg - i0), rowsPad = roundUp(rows, MR);
+            int s0 = ct * perTask_, ns = Math.min(perTask_, strips - s0);
+            int j0 = s0 * NR, len = Math.min(ns * NR, pq - j0), ldc = ns * NR;
+            float[] acc = new float[rowsPad * ldc];
+            float[] strip = new float[Math.min(KC, crs) * NR];
+            for (int pc = 0; pc < crs; pc += KC) {
+                int kc = Math.min(KC, crs - pc);
+                for (int s = 0; s < ns; s++) {
+                    packer.pack(image, grp, pc, kc, j0 + s * NR, strip);
+                    for (int r0 = 0; r0 < rowsPad; r0 += MR) {
+                        VectorGemmKernel.microKernel(aPacked[grp * mBlocks + (i0 + r0) / MR], pc * MR, strip, 0, kc,
+                                acc, r0 * ldc + s * NR, ldc);
+                    }
+                }
+            }
+            GemmKernel.Epilogue e = new GemmKernel.Epilogue(out, (image * g.k() + grp * kpg) * pq, pq, 1, 1f, 0f,
+                    bias, grp * kpg, true, act, true);
+            for (int r = 0; r < rows; r++) e.store(i0 + r, j0, len, acc, r * ldc);
+        });
+    }
+
+    /** Packs im2col rows [pc, pc + kc) × output pixels [j0, j0 + NR) of one NCHW image and group as [p][NR]. */
+    private static final class StripPacker {
+        private final float[] in;
+        private final int c, h, w, r, s, p, q, cpg, sh, sw, dh, dw, pt, pl;
+        private final boolean contiguous;   // stride 1 along x: runs of input are runs of output
+
+        StripPacker(Conv2dGeometry g, float[] in) {
+            this.in = in;
+            c = g.c(); h = g.h(); w = g.w(); r = g.r(); s = g.s(); p = g.p(); q = g.q(); cpg = g.channelsPerGroup();
+            sh = g.strideH(); sw = g.strideW(); dh = g.dilationH(); dw = g.dilationW(); pt = g.padTop(); pl = g.padLeft();
+            contiguous = sw == 1;
+        }
+
+        void pack(int image, int grp, int pc, int kc, int j0, float[] dst) {
+            int pq = p * q, cols = Math.min(NR, pq - j0);
+            int plane = h * w;
+            int imageBase = (image * c + grp * cpg) * plane;
+            int rs = r * s;
+            int ch = pc / rs, rr = (pc / s) % r, ss = pc % s;
+            for (int pp = 0; pp < kc; pp++) {
+                int o = pp * NR;
+                int base = imageBase + ch * plane;
+                int dy = rr * dh - pt, dx = ss * dw - pl;
+                int oy = j0 / q, ox = j0 % q;
+                int j = 0;
+                while (j < cols) {
+                    int run = Math.min(cols - j, q - ox);
+                    int y = oy * sh + dy;
+                    if (y < 0 || y >= h) {
+                        java.util.Arrays.fill(dst, o + j, o + j + run, 0f);
+                    } else {
+                        int row = base + y * w;
+                        if (contiguous) {
+                            int x0 = ox + dx;                                  // input x of the run's first pixel
+                            int lo = Math.max(0, -x0), hi = Math.min(run, w - x0); // [lo, hi): inside the image
+                            if (hi <= lo) {
+                                java.util.Arrays.fill(dst, o + j, o + j + run, 0f);
+                            } else {
+                                if (lo > 0) java.util.Arrays.fill(dst, o + j, o + j + lo, 0f);
+                                System.arraycopy(in, row + x0 + lo, dst, o + j + lo, hi - lo);
+                                if (hi < run) java.util.Arrays.fill(dst, o + j + hi, o + j + run, 0f);
+                            }
+                        } else {
+                            for (int t = 0; t < run; t++) {
+                                int x = (ox + t) * sw + dx;
+                                dst[o + j + t] = x >= 0 && x < w ? in[row + x] : 0f;
+                            }
+                        }
+                    }
+                    j += run;
+                    ox = 0;
+                    oy++;
+                }
+                if (cols < NR) java.util.Arrays.fill(dst, o + cols, o + NR, 0f);
+                if (++ss == s) { ss = 0; if (++rr == r) { rr = 0; ch++; } }
+            }
+        }
+    }
+
+    // --------------------------------------------------------------------------------------- NHWC
+
+    private static void nhwc(Conv2dGeometry g, float[] in, float[] w, float[] bias, Activation act, float[] out,
+                             WorkerPool exec, int threads) {
+        int kpg = g.filtersPerGroup(), cpg = g.channelsPerGroup(), rsc = g.r() * g.s() * cpg, pq = g.p() * g.q();
+        int groups = g.groups(), strips = ceilDiv(kpg, NR), kpgPad = strips * NR;
+        // B: per group, filtersᵀ in (r, s, c) order as strips of NR output channels, [p][NR] within a strip.
+        float[][] bPacked = new float[groups][];
+        GemmKernel.run(exec, groups, grp -> {
+            float[] panel = new float[kpgPad * rsc];
+            for (int k = 0; k < kpg; k++) {
+                int fb = (grp * kpg + k) * cpg * g.r() * g.s();
+                int so = (k / NR) * NR * rsc + k % NR;
+                for (int rr = 0; rr < g.r(); rr++) {
+                    for (int ss = 0; ss < g.s(); ss++) {
+                        for (int c = 0; c < cpg; c++) {
+                            int pp = (rr * g.s() + ss) * cpg + c;
+                            panel[so + pp * NR] = w[fb + (c * g.r() + rr) * g.s() + ss];
+                        }
+                    }
+                }
+            }
+            bPacked[grp] = panel;
+        });
+        int stripsPerTask = Math.min(strips, MAX_STRIPS);
+        int colTasks = ceilDiv(strips, stripsPerTask);
+        long perImage = (long) groups * colTasks;
+        int mc = Math.min(MC, roundUp(pq, MR));
+        long wanted = 4L * threads;
+        while (mc > MR && (long) g.n() * perImage * ceilDiv(pq, mc) < wanted) mc = roundUp(mc / 2, MR);
+        int mTasks = ceilDiv(pq, mc);
+        final int mcf = mc;
+        GemmKernel.run(exec, (int) (g.n() * perImage * mTasks), t -> {
+            int mt = t % mTasks, rest = t / mTasks;
+            int ct = (int) (rest % colTasks), ig = (int) (rest / colTasks);
+            int image = ig / groups, grp = ig % groups;
+            int i0 = mt * mcf, rows = Math.min(mcf, pq - i0), rowsPad = roundUp(rows, MR);
+            int s0 = ct * stripsPerTask, ns = Math.min(stripsPerTask, strips - s0);
+            int j0 = s0 * NR, len = Math.min(ns * NR, kpg - j0), ldc = ns * NR;
+            float[] acc = new float[rowsPad * ldc];
+            int kcMax = Math.min(KC, rsc);
+            float[] aBlock = new float[rowsPad * kcMax];
+            float[] bp = bPacked[grp];
+            for (int pc = 0; pc < rsc; pc += KC) {
+                int kc = Math.min(KC, rsc - pc);
+                packPixels(g, in, image, grp, i0, rows, rowsPad, pc, kc, aBlock);
+                for (int s = 0; s < ns; s++) {
+                    int bo = (s0 + s) * NR * rsc + pc * NR;
+                    for (int r0 = 0; r0 < rowsPad; r0 += MR) {
+                        VectorGemmKernel.microKernel(aBlock, r0 * kc, bp, bo, kc, acc, r0 * ldc + s * NR, ldc);
+                    }
+                }
+            }
+            GemmKernel.Epilogue e = new GemmKernel.Epilogue(out, image * pq * g.k() + grp * kpg, g.k(), 1, 1f, 0f,
+                    bias, grp * kpg, false, act, true);
+            for (int r = 0; r < rows; r++) e.store(i0 + r, j0, len, acc, r * ldc);
+        });
+    }
+
+    /**
+     * Packs the im2col rows of output pixels [i0, i0 + rows) of one NHWC image and group, reduction
+     * columns [pc, pc + kc) in (r, s, c) order, as [p][8] panels (panel b at b·8·kc); rows past
+     * {@code rows} are zero.
+     */
+    private static void packPixels(Conv2dGeometry g, float[] in, int image, int grp, int i0, int rows, int rowsPad,
+                                   int pc, int kc, float[] dst) {
+        int cpg = g.channelsPerGroup(), cIn = g.c(), q = g.q();
+        int imageBase = image * g.h() * g.w() * cIn + grp * cpg;
+        for (int i = 0; i < rowsPad; i++) {
+            int o = (i / MR) * MR * kc + i % MR;
+            if (i >= rows) {
+                for (int pp = 0; pp < kc; pp++) dst[o + pp * MR] = 0f;
+                continue;
+            }
+            int pix = i0 + i, oy = pix / q, ox = pix % q;
+            int pp = 0, p = pc;
+            while (pp < kc) {
+                int rs = p / cpg, c = p % cpg;
+                int rr = rs / g.s(), ss = rs % g.s();
+                int run = Math.min(cpg - c, kc - pp);
+                int y = oy * g.strideH() - g.padTop() + rr * g.dilationH();
+                int x = ox * g.strideW() - g.padLeft() + ss * g.dilationW();
+                if (y < 0 || y >= g.h() || x < 0 || x >= g.w()) {
+                    for (int t = 0; t < run; t++) dst[o + (pp + t) * MR] = 0f;
+                } else {
+                    int src = imageBase + (y * g.w() + x) * cIn + c;
+                    for (int t = 0; t < run; t++) dst[o + (pp + t) * MR] = in[src + t];
+                }
+                pp += run;
+                p += run;
+            }
+        }
+    }
+}
