@@ -137,7 +137,11 @@ public final class CpuBackend extends AbstractBackend {
                              Tensor bias, Tensor output) {
         float[] in = data(input), w = data(filters), out = data(output), b = bias == null ? null : data(bias);
         if (vectorApi) {
-            VectorConvKernel.conv(g, in, w, b, activation, out, pool);
+            if (VectorDepthwiseKernel.applies(g)) {
+                VectorDepthwiseKernel.conv(g, in, w, b, activation, out, pool);
+            } else {
+                VectorConvKernel.conv(g, in, w, b, activation, out, pool);
+            }
             return;
         }
         int kpg = g.filtersPerGroup(), crs = g.channelsPerGroup() * g.r() * g.s(), pq = g.p() * g.q();

@@ -3,6 +3,7 @@ package dev.jkernels.cpu;
 import dev.jkernels.Activation;
 import dev.jkernels.Conv2dGeometry;
 import dev.jkernels.Layout;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * conv2d on the Vector API GEMM micro-kernel ({@link VectorGemmKernel#microKernel}: an 8 × NR tile
@@ -12,7 +13,8 @@ import dev.jkernels.Layout;
  * <p>Who computes what:
  * <ul>
  *   <li><b>NCHW</b>: per image and group, C[K/g, P·Q] = filters[K/g, C/g·R·S] · im2col[C/g·R·S, P·Q].
- *       The filters are packed once per call as [p][8] panels (A). A task is (image, group, up to
+ *       The filters are read in place, eight rows at a time (A; no packing: at batch 1 a late
+ *       layer's filters outweigh its activations). A task is (image, group, up to
  *       MC = 128 filters, up to 8 strips of NR output pixels); for each KC = 256 slice of the
  *       reduction it packs one strip of im2col (KC × NR floats = 32 KiB with AVX-512: L1) from the
  *       input and runs every 8-filter panel over it. 1×1 stride-1 convolutions need no im2col at
@@ -57,14 +59,7 @@ final class VectorConvKernel {
     private static void nchw(Conv2dGeometry g, float[] in, float[] w, float[] bias, Activation act, float[] out,
                              WorkerPool exec, int threads) {
         int kpg = g.filtersPerGroup(), crs = g.channelsPerGroup() * g.r() * g.s(), pq = g.p() * g.q();
-        int mBlocks = ceilDiv(kpg, MR), groups = g.groups();
-        // A: every group's filters as [p][8] panels, zero rows past K/g.
-        float[][] aPacked = new float[groups * mBlocks][];
-        GemmKernel.run(exec, groups * mBlocks, t -> {
-            int grp = t / mBlocks, ib = t % mBlocks;
-            int rows = Math.min(MR, kpg - ib * MR);
-            new GemmKernel.Strided(w, grp * kpg * crs, crs, 1).packRowBlock(ib * MR, rows, crs, aPacked[t] = new float[crs * MR]);
-        });
+        int groups = g.groups();
         int strips = ceilDiv(pq, NR);
         int mc = Math.min(MC, roundUp(kpg, MR)), mTasks, perTask, colTasks;
         long base;
@@ -92,7 +87,9 @@ final class VectorConvKernel {
                 for (int s = 0; s < ns; s++) {
                     packer.pack(image, grp, pc, kc, j0 + s * NR, strip);
                     for (int r0 = 0; r0 < rowsPad; r0 += MR) {
-                        VectorGemmKernel.microKernel(aPacked[grp * mBlocks + (i0 + r0) / MR], pc * MR, strip, 0, kc,
+                        // A straight from the filter rows: K·C·R·S floats are read, never repacked
+                        // (packing 512×4608 filters per call cost more than the conv at batch 1).
+                        microKernelRows(w, (grp * kpg + i0 + r0) * crs + pc, crs, Math.min(MR, rows - r0), strip, kc,
                                 acc, r0 * ldc + s * NR, ldc);
                     }
                 }
@@ -101,6 +98,48 @@ final class VectorConvKernel {
                     bias, grp * kpg, true, act, true);
             for (int r = 0; r < rows; r++) e.store(i0 + r, j0, len, acc, r * ldc);
         });
+    }
+
+    /**
+     * {@link VectorGemmKernel#microKernel} with A read in place: A(r, p) = a[ao + r·lda + p] for the
+     * first {@code rows} rows (rows past them repeat the last one; their sums are never stored).
+     * Eight scalar streams, each contiguous in p, feed the broadcasts. Written out for the same
+     * reason as the original: a helper taking vectors would box them.
+     */
+    private static void microKernelRows(float[] a, int ao, int lda, int rows, float[] bp, int kc, float[] c, int co,
+                                        int ldc) {
+        final jdk.incubator.vector.VectorSpecies<Float> sp = VectorGemmKernel.S;
+        final int w = sp.length();
+        int last = rows - 1;
+        int a0 = ao, a1 = ao + Math.min(1, last) * lda, a2 = ao + Math.min(2, last) * lda, a3 = ao + Math.min(3, last) * lda;
+        int a4 = ao + Math.min(4, last) * lda, a5 = ao + Math.min(5, last) * lda, a6 = ao + Math.min(6, last) * lda;
+        int a7 = ao + Math.min(7, last) * lda;
+        FloatVector c00 = FloatVector.zero(sp), c01 = FloatVector.zero(sp), c10 = FloatVector.zero(sp), c11 = FloatVector.zero(sp);
+        FloatVector c20 = FloatVector.zero(sp), c21 = FloatVector.zero(sp), c30 = FloatVector.zero(sp), c31 = FloatVector.zero(sp);
+        FloatVector c40 = FloatVector.zero(sp), c41 = FloatVector.zero(sp), c50 = FloatVector.zero(sp), c51 = FloatVector.zero(sp);
+        FloatVector c60 = FloatVector.zero(sp), c61 = FloatVector.zero(sp), c70 = FloatVector.zero(sp), c71 = FloatVector.zero(sp);
+        for (int p = 0; p < kc; p++) {
+            int b = p * NR;
+            FloatVector b0 = FloatVector.fromArray(sp, bp, b), b1 = FloatVector.fromArray(sp, bp, b + w);
+            FloatVector x;
+            x = FloatVector.broadcast(sp, a[a0 + p]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(sp, a[a1 + p]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(sp, a[a2 + p]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(sp, a[a3 + p]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(sp, a[a4 + p]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(sp, a[a5 + p]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(sp, a[a6 + p]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(sp, a[a7 + p]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+        }
+        int at;
+        at = co; c00.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c01.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+        at = co + ldc; c10.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c11.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+        at = co + 2 * ldc; c20.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c21.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+        at = co + 3 * ldc; c30.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c31.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+        at = co + 4 * ldc; c40.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c41.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+        at = co + 5 * ldc; c50.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c51.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+        at = co + 6 * ldc; c60.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c61.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+        at = co + 7 * ldc; c70.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c71.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
     }
 
     /** Packs im2col rows [pc, pc + kc) × output pixels [j0, j0 + NR) of one NCHW image and group as [p][NR]. */

@@ -30,7 +30,7 @@ final class VectorGemmKernel {
      * The widest float species this CPU runs natively, pinned to one of the canonical SPECIES_N
      * constants so that C2 sees one fixed vector shape (and NR below is a compile-time constant).
      */
-    private static final VectorSpecies<Float> S = widestSpecies();
+    static final VectorSpecies<Float> S = widestSpecies();
     static final int MR = GemmKernel.MR;
     static final int NR = 2 * S.length();
     static final int KC = 256;
