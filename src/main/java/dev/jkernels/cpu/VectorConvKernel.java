@@ -39,12 +39,16 @@ final class VectorConvKernel {
     static final int KC = 256;
     static final int MC = 128;
     private static final int MAX_STRIPS = 8;
+    /** Input channels up to which NCHW convs take the implicit path ({@link #smallChannels}). */
+    static final int SMALL_C = 4;
 
     static void conv(Conv2dGeometry g, float[] in, float[] w, float[] bias, Activation act, float[] out,
                      WorkerPool pool) {
         WorkerPool exec = g.flops() >= 2.0 * GemmKernel.PARALLEL_MIN_FMAS ? pool : null;
         if (g.layout() == Layout.NHWC) {
             nhwc(g, in, w, bias, act, out, exec, pool.threads());
+        } else if (g.groups() == 1 && g.c() <= SMALL_C) {
+            smallChannels(g, in, w, bias, act, out, exec, pool.threads());
         } else {
             nchw(g, in, w, bias, act, out, exec, pool.threads());
         }
@@ -199,6 +203,111 @@ final class VectorConvKernel {
                 if (++ss == s) { ss = 0; if (++rr == r) { rr = 0; ch++; } }
             }
         }
+    }
+
+    // --------------------------------------------------------- NCHW, 1-4 input channels (first layers)
+
+    /**
+     * First layers (C ≤ 4): C·R·S is 9 to a few hundred, too short a reduction to pay for packing an
+     * im2col strip per tile (the packing, not the FMAs, was the cost). Implicit GEMM instead: each
+     * image is copied once into zero-padded planes, split by stride phase (plane φ holds padded
+     * columns φ, φ + sw, φ + 2sw, …), so every filter tap reads NR contiguous floats of one output
+     * row at a fixed offset. The micro-kernel (8 filters × NR pixels of a row, the same 16 vector
+     * accumulators) takes its B vectors straight from those planes through a table of tap offsets.
+     */
+    private static void smallChannels(Conv2dGeometry g, float[] in, float[] w, float[] bias, Activation act,
+                                      float[] out, WorkerPool exec, int threads) {
+        int c = g.c(), h = g.h(), wd = g.w(), k = g.k(), r = g.r(), s = g.s(), p = g.p(), q = g.q();
+        int sh = g.strideH(), sw = g.strideW(), dh = g.dilationH(), dw = g.dilationW();
+        int crs = c * r * s, pq = p * q;
+        int tiles = ceilDiv(q, NR), qv = tiles * NR;
+        int hp = (p - 1) * sh + (r - 1) * dh + 1;                   // padded rows read
+        int wq = qv + ((s - 1) * dw) / sw + 1;                      // columns per phase plane
+        int planeSize = hp * wq, imageSize = c * sw * planeSize + NR;
+        int[] tap = new int[crs];                                   // offset of tap (c, r, s) from a row's start
+        for (int ch = 0, t = 0; ch < c; ch++) {
+            for (int rr = 0; rr < r; rr++) {
+                for (int ss = 0; ss < s; ss++, t++) {
+                    int x = ss * dw;
+                    tap[t] = (ch * sw + x % sw) * planeSize + rr * dh * wq + x / sw;
+                }
+            }
+        }
+        float[][] planes = new float[g.n()][];
+        GemmKernel.run(exec, g.n(), image -> {
+            float[] pl = new float[imageSize];
+            for (int ch = 0; ch < c; ch++) {
+                int src = (image * c + ch) * h * wd;
+                for (int yp = 0; yp < hp; yp++) {
+                    int y = yp - g.padTop();
+                    if (y < 0 || y >= h) continue;
+                    for (int x = 0; x < wd; x++) {
+                        int xp = x + g.padLeft();
+                        int xq = xp / sw;
+                        if (xq < wq) pl[(ch * sw + xp % sw) * planeSize + yp * wq + xq] = in[src + y * wd + x];
+                    }
+                }
+            }
+            planes[image] = pl;
+        });
+        int rowsPer = Math.max(1, (int) Math.min(p, (long) g.n() * p / (8L * threads)));
+        int rowBlocks = ceilDiv(p, rowsPer);
+        int kBlocks = ceilDiv(k, MR);
+        GemmKernel.run(exec, g.n() * rowBlocks, t -> {
+            int image = t / rowBlocks, oy0 = (t % rowBlocks) * rowsPer, oy1 = Math.min(p, oy0 + rowsPer);
+            float[] pl = planes[image];
+            float[] acc = new float[MR * qv];
+            GemmKernel.Epilogue e = new GemmKernel.Epilogue(out, image * k * pq, pq, 1, 1f, 0f, bias, 0, true, act, true);
+            for (int oy = oy0; oy < oy1; oy++) {
+                int rowBase = oy * sh * wq;
+                for (int kb = 0; kb < kBlocks; kb++) {
+                    int k0 = kb * MR, rows = Math.min(MR, k - k0);
+                    for (int tile = 0; tile < tiles; tile++) {
+                        microKernelTaps(w, k0 * crs, crs, rows, pl, rowBase + tile * NR, tap, acc, tile * NR, qv);
+                    }
+                    for (int i = 0; i < rows; i++) e.store(k0 + i, oy * q, q, acc, i * qv);
+                }
+            }
+        });
+    }
+
+    /**
+     * The micro-kernel's 8 × NR tile with B read through tap offsets: B(t, j) = b[bo + tap[t] + j];
+     * A(r, t) = a[ao + r·lda + t] as in {@link #microKernelRows}. Stores (not adds) the tile.
+     */
+    private static void microKernelTaps(float[] a, int ao, int lda, int rows, float[] b, int bo, int[] tap, float[] c,
+                                        int co, int ldc) {
+        final jdk.incubator.vector.VectorSpecies<Float> sp = VectorGemmKernel.S;
+        final int w = sp.length(), kc = tap.length;
+        int last = rows - 1;
+        int a0 = ao, a1 = ao + Math.min(1, last) * lda, a2 = ao + Math.min(2, last) * lda, a3 = ao + Math.min(3, last) * lda;
+        int a4 = ao + Math.min(4, last) * lda, a5 = ao + Math.min(5, last) * lda, a6 = ao + Math.min(6, last) * lda;
+        int a7 = ao + Math.min(7, last) * lda;
+        FloatVector c00 = FloatVector.zero(sp), c01 = FloatVector.zero(sp), c10 = FloatVector.zero(sp), c11 = FloatVector.zero(sp);
+        FloatVector c20 = FloatVector.zero(sp), c21 = FloatVector.zero(sp), c30 = FloatVector.zero(sp), c31 = FloatVector.zero(sp);
+        FloatVector c40 = FloatVector.zero(sp), c41 = FloatVector.zero(sp), c50 = FloatVector.zero(sp), c51 = FloatVector.zero(sp);
+        FloatVector c60 = FloatVector.zero(sp), c61 = FloatVector.zero(sp), c70 = FloatVector.zero(sp), c71 = FloatVector.zero(sp);
+        for (int p = 0; p < kc; p++) {
+            int at = bo + tap[p];
+            FloatVector b0 = FloatVector.fromArray(sp, b, at), b1 = FloatVector.fromArray(sp, b, at + w);
+            FloatVector x;
+            x = FloatVector.broadcast(sp, a[a0 + p]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(sp, a[a1 + p]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(sp, a[a2 + p]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(sp, a[a3 + p]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(sp, a[a4 + p]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(sp, a[a5 + p]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(sp, a[a6 + p]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(sp, a[a7 + p]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+        }
+        c00.intoArray(c, co); c01.intoArray(c, co + w);
+        c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + w);
+        c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + w);
+        c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + w);
+        c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + w);
+        c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + w);
+        c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + w);
+        c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + w);
     }
 
     // --------------------------------------------------------------------------------------- NHWC
