@@ -48,13 +48,32 @@ final class VectorActivations {
     private static final float GELU_TANH_C = 0.044715f;
     private static final float SELU_ALPHA = (float) Activation.SELU_ALPHA;
     private static final float SELU_SCALE = (float) Activation.SELU_SCALE;
-    private static final float SELU_SCALE_ALPHA = (float) (Activation.SELU_SCALE * Activation.SELU_ALPHA);
 
-    /** The activation's first parameter (LeakyReLU's slope, ELU's α, …); one place to map it. */
-    static float paramA(Activation act) { return act.alpha(); }
+    /**
+     * The activation's parameter {@code a}, in the meaning of issue 13's parameter model (the one
+     * place that maps an {@link Activation} to the two floats): LeakyReLU's slope, ELU's α, Swish's
+     * β (SiLU: 1), SELU's α, Softplus's β, HardSigmoid's α. Once {@code Activation} carries
+     * {@code a()}/{@code b()} for every kind, these two methods return just those.
+     */
+    static float paramA(Activation act) {
+        return switch (act.kind()) {
+            case LEAKY_RELU, ELU -> act.alpha();
+            case SILU, SOFTPLUS -> 1f;
+            case SELU -> SELU_ALPHA;
+            case HARD_SIGMOID -> 1f / 6f;
+            default -> 0f;
+        };
+    }
 
-    /** The activation's second parameter (0 for every kind that has none). */
-    static float paramB(Activation act) { return 0f; }
+    /** Parameter {@code b}: SELU's γ (scale), Softplus's threshold, HardSigmoid's β; else 0. */
+    static float paramB(Activation act) {
+        return switch (act.kind()) {
+            case SELU -> SELU_SCALE;
+            case SOFTPLUS -> 20f;
+            case HARD_SIGMOID -> 0.5f;
+            default -> 0f;
+        };
+    }
 
     // ---------------------------------------------------------------- forward, one function per kind
 
@@ -80,23 +99,28 @@ final class VectorActivations {
         return x.mul(VectorMath.sigmoid(geluTanhU(x).mul(2f)));
     }
 
-    static FloatVector siluFwd(FloatVector x, float a, float b) { return x.mul(VectorMath.sigmoid(x)); }
+    /** Swish x·σ(a·x); SiLU is a = 1. */
+    static FloatVector siluFwd(FloatVector x, float a, float b) { return x.mul(VectorMath.sigmoid(x.mul(a))); }
 
     static FloatVector relu6Fwd(FloatVector x, float a, float b) {
         return x.blend(0f, x.lt(0f)).blend(6f, x.compare(VectorOperators.GT, 6f));
     }
 
+    /** b·(x &gt; 0 ? x : a·(eˣ − 1)): a = α, b = γ. */
     static FloatVector seluFwd(FloatVector x, float a, float b) {
-        return x.mul(SELU_SCALE).blend(VectorMath.expm1(x).mul(SELU_SCALE_ALPHA), x.lt(0f));
+        return x.mul(b).blend(VectorMath.expm1(x).mul(a * b), x.lt(0f));
     }
 
-    /** max(x, 0) + log1p(e^−|x|). */
+    /** a·x &gt; b ? x : log(1 + e^(a·x))/a, the log term as (max(ax, 0) + log1p(e^−|ax|))/a: a = β, b = threshold. */
     static FloatVector softplusFwd(FloatVector x, float a, float b) {
-        return x.max(0f).add(VectorMath.log1p(VectorMath.exp(x.abs().neg())));
+        FloatVector ax = x.mul(a);
+        FloatVector sp = ax.max(0f).add(VectorMath.log1p(VectorMath.exp(ax.abs().neg())));
+        return sp.mul(1f / a).blend(x, ax.compare(VectorOperators.GT, b));
     }
 
+    /** clamp(a·x + b, 0, 1): PyTorch a = 1/6, b = 1/2. */
     static FloatVector hardSigmoidFwd(FloatVector x, float a, float b) {
-        FloatVector v = x.fma(1f / 6f, 0.5f);
+        FloatVector v = x.fma(a, b);
         return v.blend(0f, v.lt(0f)).blend(1f, v.compare(VectorOperators.GT, 1f));
     }
 
@@ -132,7 +156,7 @@ final class VectorActivations {
 
     /** GELU′ in two halves, dy·x·φ(x), then + dy·Φ(x): its loop runs them as two passes (see there). */
     static FloatVector geluBwdPdf(FloatVector x, FloatVector dy, float a, float b) {
-        return dy.mul(x).mul(VectorMath.exp(x.mul(x).mul(-0.5f)).mul(INV_SQRT_2PI));
+        return dy.mul(x.mul(VectorMath.exp(x.mul(x).mul(-0.5f)).mul(INV_SQRT_2PI)));   // x·φ first: finite x, 0 past 14
     }
 
     static FloatVector geluBwdCdf(FloatVector x, FloatVector dy, FloatVector partial, float a, float b) {
@@ -147,16 +171,20 @@ final class VectorActivations {
         VectorMask<Float> neg = u2.lt(0f);
         FloatVector s = big.blend(small, neg), sn = small.blend(big, neg);
         FloatVector du = x.mul(x).fma(3f * GELU_TANH_C * SQRT_2_OVER_PI, SQRT_2_OVER_PI);
-        return dy.mul(x.mul(2f).mul(s).mul(sn).fma(du, s));
+        // 2x·σ·σ(−2u)·u′, and 0 (not 0·∞) once σ(−2u) is 0: x² overflows before that term matters.
+        FloatVector t = x.mul(2f).mul(s).mul(sn).mul(du).blend(0f, s.mul(sn).compare(VectorOperators.EQ, 0f));
+        return dy.mul(t.add(s));
     }
 
-    /** σ(x)·(1 + x·σ(−x)), both σ from one e^−|x| and one division. */
+    /** σ(ax)·(1 + a·x·σ(−ax)), both σ from one e^−|ax| and one division. */
     static FloatVector siluBwd(FloatVector x, FloatVector dy, float a, float b) {
-        FloatVector e = VectorMath.exp(x.abs().neg());
-        FloatVector big = FloatVector.broadcast(S, 1f).div(e.add(1f)), small = e.mul(big);   // σ(|x|), σ(−|x|)
-        VectorMask<Float> neg = x.lt(0f);
+        FloatVector ax = x.mul(a);
+        FloatVector e = VectorMath.exp(ax.abs().neg());
+        FloatVector big = FloatVector.broadcast(S, 1f).div(e.add(1f)), small = e.mul(big);   // σ(|ax|), σ(−|ax|)
+        VectorMask<Float> neg = ax.lt(0f);
         FloatVector s = big.blend(small, neg), sn = small.blend(big, neg);
-        return dy.mul(s.mul(x.fma(sn, FloatVector.broadcast(S, 1f))));
+        FloatVector t = ax.mul(sn).blend(0f, sn.compare(VectorOperators.EQ, 0f));   // ax·σ(−ax), 0 (not ∞·0) once σ(−ax) is 0
+        return dy.mul(s.mul(t.add(1f)));
     }
 
     static FloatVector relu6Bwd(FloatVector x, FloatVector dy, float a, float b) {
@@ -165,17 +193,21 @@ final class VectorActivations {
     }
 
     static FloatVector seluBwd(FloatVector x, FloatVector dy, float a, float b) {
-        FloatVector neg = VectorMath.exp(x.min(0f)).mul(SELU_SCALE_ALPHA);
-        return dy.mul(neg).blend(dy.mul(SELU_SCALE), x.compare(VectorOperators.GT, 0f));   // NaN: exp(NaN)
+        FloatVector neg = VectorMath.exp(x.min(0f)).mul(a * b);
+        return dy.mul(neg).blend(dy.mul(b), x.compare(VectorOperators.GT, 0f));   // NaN: exp(NaN)
     }
 
+    /** σ(a·x), 1 above the threshold. */
     static FloatVector softplusBwd(FloatVector x, FloatVector dy, float a, float b) {
-        return dy.mul(VectorMath.sigmoid(x));
+        FloatVector ax = x.mul(a);
+        return dy.mul(VectorMath.sigmoid(ax)).blend(dy, ax.compare(VectorOperators.GT, b));
     }
 
+    /** a inside 0 &lt; a·x + b &lt; 1, exactly 0 outside whatever dy holds. */
     static FloatVector hardSigmoidBwd(FloatVector x, FloatVector dy, float a, float b) {
-        VectorMask<Float> inside = x.compare(VectorOperators.GT, -3f).and(x.lt(3f));
-        return nanFrom(x, FloatVector.zero(S).blend(dy.mul(1f / 6f), inside));
+        FloatVector v = x.fma(a, b);
+        VectorMask<Float> inside = v.compare(VectorOperators.GT, 0f).and(v.lt(1f));
+        return nanFrom(x, FloatVector.zero(S).blend(dy.mul(a), inside));
     }
 
     // ------------------------------------------------------------------------------------ shared pieces
