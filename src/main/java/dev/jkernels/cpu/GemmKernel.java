@@ -77,6 +77,41 @@ final class GemmKernel {
                     vectorActivation);
         }
 
+        /**
+         * Writes the tile rows [i0, i0+rows) × columns [j0, j0+len) from {@code acc} (row r at
+         * r·ldc, ldc ≥ len), which it overwrites. With alpha 1, beta 0 and the vector activation,
+         * bias goes in row by row and the activation runs once over the whole tile, rows·ldc floats
+         * (whole vectors when ldc is a multiple of the vector length: no tails, one call); else row
+         * by row through {@link #store(int, int, int, float[], int)}.
+         */
+        void storeTile(int i0, int rows, int j0, int len, float[] acc, int ldc) {
+            if (alpha != 1f || beta != 0f || !vectorActivation) {
+                for (int r = 0; r < rows; r++) store(i0 + r, j0, len, acc, r * ldc);
+                return;
+            }
+            if (bias != null) {
+                for (int r = 0; r < rows; r++) {
+                    int o = r * ldc;
+                    if (biasPerRow) {
+                        float rowBias = bias[biasOff + i0 + r];
+                        for (int j = 0; j < len; j++) acc[o + j] += rowBias;
+                    } else {
+                        int bo = biasOff + j0;
+                        for (int j = 0; j < len; j++) acc[o + j] += bias[bo + j];
+                    }
+                }
+            }
+            if (!activation.isIdentity()) ActivationRanges.forward(activation, acc, acc, 0, rows * ldc, true);
+            for (int r = 0; r < rows; r++) {
+                int base = off + (i0 + r) * rowStride + j0 * colStride;
+                if (colStride == 1) {
+                    System.arraycopy(acc, r * ldc, c, base, len);
+                } else {
+                    for (int j = 0; j < len; j++) c[base + j * colStride] = acc[r * ldc + j];
+                }
+            }
+        }
+
         /** Writes row i, columns [j0, j0+len), from the accumulator row. */
         void store(int i, int j0, int len, float[] acc) { store(i, j0, len, acc, 0); }
 

@@ -100,7 +100,7 @@ final class VectorConvKernel {
             }
             GemmKernel.Epilogue e = new GemmKernel.Epilogue(out, (image * g.k() + grp * kpg) * pq, pq, 1, 1f, 0f,
                     bias, grp * kpg, true, act, true);
-            for (int r = 0; r < rows; r++) e.store(i0 + r, j0, len, acc, r * ldc);
+            e.storeTile(i0, rows, j0, len, acc, ldc);
         });
     }
 
@@ -256,17 +256,22 @@ final class VectorConvKernel {
         GemmKernel.run(exec, g.n() * rowBlocks, t -> {
             int image = t / rowBlocks, oy0 = (t % rowBlocks) * rowsPer, oy1 = Math.min(p, oy0 + rowsPer);
             float[] pl = planes[image];
-            float[] acc = new float[MR * qv];
+            // One tile per 8 filters covers all the task's output rows, laid out as the output
+            // stores them (row oy at (oy − oy0)·q): a tile's NR lanes past the end of a row spill
+            // into the next row's start, which that row's own tile then overwrites (rows in order),
+            // so the tile goes out in one contiguous copy per filter, not one per output row.
+            int span = (oy1 - oy0) * q, ldc = roundUp(span + NR, NR);
+            float[] acc = new float[MR * ldc];
             GemmKernel.Epilogue e = new GemmKernel.Epilogue(out, image * k * pq, pq, 1, 1f, 0f, bias, 0, true, act, true);
-            for (int oy = oy0; oy < oy1; oy++) {
-                int rowBase = oy * sh * wq;
-                for (int kb = 0; kb < kBlocks; kb++) {
-                    int k0 = kb * MR, rows = Math.min(MR, k - k0);
+            for (int kb = 0; kb < kBlocks; kb++) {
+                int k0 = kb * MR, rows = Math.min(MR, k - k0);
+                for (int oy = oy0; oy < oy1; oy++) {
+                    int rowBase = oy * sh * wq, co = (oy - oy0) * q;
                     for (int tile = 0; tile < tiles; tile++) {
-                        microKernelTaps(w, k0 * crs, crs, rows, pl, rowBase + tile * NR, tap, acc, tile * NR, qv);
+                        microKernelTaps(w, k0 * crs, crs, rows, pl, rowBase + tile * NR, tap, acc, co + tile * NR, ldc);
                     }
-                    for (int i = 0; i < rows; i++) e.store(k0 + i, oy * q, q, acc, i * qv);
                 }
+                e.storeTile(k0, rows, oy0 * q, span, acc, ldc);
             }
         });
     }
@@ -365,7 +370,7 @@ final class VectorConvKernel {
             }
             GemmKernel.Epilogue e = new GemmKernel.Epilogue(out, image * pq * g.k() + grp * kpg, g.k(), 1, 1f, 0f,
                     bias, grp * kpg, false, act, true);
-            for (int r = 0; r < rows; r++) e.store(i0 + r, j0, len, acc, r * ldc);
+            e.storeTile(i0, rows, j0, len, acc, ldc);
         });
     }
 

@@ -86,9 +86,8 @@ final class VectorDepthwiseKernel {
                 } else {
                     rowGather(pad, rowBase, wp, sw, dh, dw, r, s, w, wBase, b0, row, qv, gatherMap);
                 }
-                int o = outBase + oy * q;
-                System.arraycopy(row, 0, out, o, q);
-                if (!act.isIdentity()) ActivationRanges.forward(act, out, out, o, o + q, true);
+                if (!act.isIdentity()) ActivationRanges.forward(act, row, row, 0, qv, true);   // whole vectors, in L1
+                System.arraycopy(row, 0, out, outBase + oy * q, q);
             }
         });
     }

@@ -107,7 +107,7 @@ final class VectorGemmKernel {
                 }
             }
         }
-        for (int r = 0; r < rows; r++) e.store(i0 + r, j0, len, acc, r * ldc);
+        e.storeTile(i0, rows, j0, len, acc, ldc);
     }
 
     /** acc[8 × NR tile at co, row stride ldc] += A panel [kc][8] · B strip [kc][NR]. */
