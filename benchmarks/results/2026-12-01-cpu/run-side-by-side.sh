@@ -3,8 +3,8 @@
 #   jkernels CPU backend (the harness, --backend cpu) before (BEFORE_JAR: main before issue 10) and
 #   after (AFTER_JAR: this branch), PyTorch CPU and numpy/OpenBLAS (benchmarks/cpu-anchors.py), on
 #   benchmarks/cpu-workloads.json, with 2 threads (both cores) and with 1 thread (steadier on a shared
-#   machine), then ReLU over 64 M floats against the copy bandwidth. Each configuration runs REPEAT
-#   times, alternating tools, so drifting load shows up as spread rather than as a bias.
+#   machine, once), then ReLU over 64 M floats against the copy bandwidth. The 2-thread configuration
+#   runs REPEAT times, alternating tools, so drifting load shows up as spread rather than as a bias.
 # Run it holding /tmp/jk-full.lock (no full test suite at the same time); it records uptime and the
 # busiest processes before and after each step.
 # Usage: AFTER_JAR=... BEFORE_JAR=... bash run-side-by-side.sh OUTDIR
@@ -26,7 +26,8 @@ load() { echo "$(date -u +%T) $1: load $(cut -d' ' -f1-3 /proc/loadavg); top: $(
   python3 -c 'import numpy; print("numpy (OpenBLAS SGEMM)", numpy.__version__)'
 } > "$out/machine.txt"
 for rep in $(seq 1 "$REPEAT"); do
-  for t in 2 1; do
+  threads="2"; [ "$rep" = 1 ] && threads="2 1"   # 1 thread once: it is the steadier pair, 2 threads the target
+  for t in $threads; do
     load "rep $rep, $t thread(s): anchors"
     /usr/bin/python3 "$repo/benchmarks/cpu-anchors.py" --threads $t --workloads "$repo/benchmarks/cpu-workloads.json" \
         --out "$out/anchors-${t}t-r$rep.json" 2> "$out/anchors-${t}t-r$rep.log"
