@@ -214,7 +214,7 @@ final class VectorActivations {
 
     /** r, except NaN wherever {@code in} is NaN. */
     private static FloatVector nanFrom(FloatVector in, FloatVector r) {
-        return r.blend(in, in.compare(VectorOperators.NE, in));   // x ≠ x only for NaN (test(IS_NAN) is not intrinsified on 17)
+        return r.blend(in, in.compare(VectorOperators.NE, in));   // x ≠ x only for NaN
     }
 
     /** Φ(x) = erfc(−x/√2)/2: 1 − erfc(|x|/√2)/2 for x ≥ 0, erfc(|x|/√2)/2 for x < 0. */
