@@ -39,16 +39,31 @@ final class VectorConvKernel {
     static final int KC = 256;
     static final int MC = 128;
     private static final int MAX_STRIPS = 8;
-    /** Input channels up to which NCHW convs take the implicit path ({@link #smallChannels}). */
+    /** Input channels up to which NCHW convs always take the implicit path ({@link #implicitNchw}). */
     static final int SMALL_C = 4;
+    /** Which NCHW path: "auto" (by shape), "implicit" or "packed" (system property {@code jkernels.cpu.conv}, for benchmarks and tests). */
+    static final String NCHW_PATH = System.getProperty("jkernels.cpu.conv", "auto");
+
+    /**
+     * The implicit path for NCHW, groups = 1: always for first layers (C ≤ 4, where packing is the
+     * whole cost), and for R·S &gt; 1 when output rows are long enough that rounding them up to
+     * tiles of NR pixels wastes at most a quarter (Q ≥ 24 with AVX-512); 1×1 and short rows
+     * (7×7, 14×14 maps) stay on the packed strips, which have no such waste.
+     */
+    static boolean implicitApplies(Conv2dGeometry g) {
+        if (g.groups() != 1 || g.layout() != Layout.NCHW || NCHW_PATH.equals("packed")) return false;
+        if (NCHW_PATH.equals("implicit") || g.c() <= SMALL_C) return true;
+        int qv = ceilDiv(g.q(), NR) * NR;
+        return g.r() * g.s() > 1 && 4 * (qv - g.q()) <= qv;
+    }
 
     static void conv(Conv2dGeometry g, float[] in, float[] w, float[] bias, Activation act, float[] out,
                      WorkerPool pool) {
         WorkerPool exec = g.flops() >= 2.0 * GemmKernel.PARALLEL_MIN_FMAS ? pool : null;
         if (g.layout() == Layout.NHWC) {
             nhwc(g, in, w, bias, act, out, exec, pool.threads());
-        } else if (g.groups() == 1 && g.c() <= SMALL_C) {
-            smallChannels(g, in, w, bias, act, out, exec, pool.threads());
+        } else if (implicitApplies(g)) {
+            implicitNchw(g, in, w, bias, act, out, exec, pool.threads());
         } else {
             nchw(g, in, w, bias, act, out, exec, pool.threads());
         }
@@ -205,25 +220,30 @@ final class VectorConvKernel {
         }
     }
 
-    // --------------------------------------------------------- NCHW, 1-4 input channels (first layers)
+    // ------------------------------------------------ NCHW implicit GEMM (first layers, long rows)
 
     /**
-     * First layers (C ≤ 4): C·R·S is 9 to a few hundred, too short a reduction to pay for packing an
-     * im2col strip per tile (the packing, not the FMAs, was the cost). Implicit GEMM instead: each
-     * image is copied once into zero-padded planes, split by stride phase (plane φ holds padded
-     * columns φ, φ + sw, φ + 2sw, …), so every filter tap reads NR contiguous floats of one output
-     * row at a fixed offset. The micro-kernel (8 filters × NR pixels of a row, the same 16 vector
-     * accumulators) takes its B vectors straight from those planes through a table of tap offsets.
+     * Implicit GEMM, no im2col packing at all: each image is copied once into zero-padded planes,
+     * split by stride phase (plane φ holds padded columns φ, φ + sw, φ + 2sw, …), so every filter tap
+     * (c, r, s) reads NR contiguous floats of one output row at a fixed offset. The micro-kernel
+     * (8 filters × NR pixels of a row, the same 16 vector accumulators) takes its B vectors straight
+     * from those planes through a table of tap offsets, over the whole reduction in registers. For
+     * first layers (C·R·S of 9 to a few hundred) packing a strip cost more than its FMAs; for 3×3
+     * layers with long rows it cost about as much (one copy per tap and strip).
      */
-    private static void smallChannels(Conv2dGeometry g, float[] in, float[] w, float[] bias, Activation act,
+    private static void implicitNchw(Conv2dGeometry g, float[] in, float[] w, float[] bias, Activation act,
                                       float[] out, WorkerPool exec, int threads) {
         int c = g.c(), h = g.h(), wd = g.w(), k = g.k(), r = g.r(), s = g.s(), p = g.p(), q = g.q();
         int sh = g.strideH(), sw = g.strideW(), dh = g.dilationH(), dw = g.dilationW();
         int crs = c * r * s, pq = p * q;
         int tiles = ceilDiv(q, NR), qv = tiles * NR;
-        int hp = (p - 1) * sh + (r - 1) * dh + 1;                   // padded rows read
+        int rowsPer = Math.max(1, (int) Math.min(p, (long) g.n() * p / (8L * threads)));
+        int rowBlocks = ceilDiv(p, rowsPer);
+        int kBlocks = ceilDiv(k, MR);
+        // Each task pads only the input rows its output rows read: hl rows per plane.
+        int hl = (rowsPer - 1) * sh + (r - 1) * dh + 1;
         int wq = qv + ((s - 1) * dw) / sw + 1;                      // columns per phase plane
-        int planeSize = hp * wq, imageSize = c * sw * planeSize + NR;
+        int planeSize = hl * wq, localSize = c * sw * planeSize + NR;
         int[] tap = new int[crs];                                   // offset of tap (c, r, s) from a row's start
         for (int ch = 0, t = 0; ch < c; ch++) {
             for (int rr = 0; rr < r; rr++) {
@@ -233,29 +253,27 @@ final class VectorConvKernel {
                 }
             }
         }
-        float[][] planes = new float[g.n()][];
-        GemmKernel.run(exec, g.n(), image -> {
-            float[] pl = new float[imageSize];
+        GemmKernel.run(exec, g.n() * rowBlocks, t -> {
+            int image = t / rowBlocks, oy0 = (t % rowBlocks) * rowsPer, oy1 = Math.min(p, oy0 + rowsPer);
+            float[] pl = new float[localSize];
+            int yp0 = oy0 * sh;
             for (int ch = 0; ch < c; ch++) {
                 int src = (image * c + ch) * h * wd;
-                for (int yp = 0; yp < hp; yp++) {
-                    int y = yp - g.padTop();
+                for (int yl = 0; yl < hl; yl++) {
+                    int y = yp0 + yl - g.padTop();
                     if (y < 0 || y >= h) continue;
-                    for (int x = 0; x < wd; x++) {
-                        int xp = x + g.padLeft();
-                        int xq = xp / sw;
-                        if (xq < wq) pl[(ch * sw + xp % sw) * planeSize + yp * wq + xq] = in[src + y * wd + x];
+                    int rowSrc = src + y * wd;
+                    if (sw == 1) {
+                        int n = Math.min(wd, wq - g.padLeft());
+                        if (n > 0) System.arraycopy(in, rowSrc, pl, ch * planeSize + yl * wq + g.padLeft(), n);
+                    } else {
+                        for (int x = 0; x < wd; x++) {
+                            int xp = x + g.padLeft(), xq = xp / sw;
+                            if (xq < wq) pl[(ch * sw + xp % sw) * planeSize + yl * wq + xq] = in[rowSrc + x];
+                        }
                     }
                 }
             }
-            planes[image] = pl;
-        });
-        int rowsPer = Math.max(1, (int) Math.min(p, (long) g.n() * p / (8L * threads)));
-        int rowBlocks = ceilDiv(p, rowsPer);
-        int kBlocks = ceilDiv(k, MR);
-        GemmKernel.run(exec, g.n() * rowBlocks, t -> {
-            int image = t / rowBlocks, oy0 = (t % rowBlocks) * rowsPer, oy1 = Math.min(p, oy0 + rowsPer);
-            float[] pl = planes[image];
             // One tile per 8 filters covers all the task's output rows, laid out as the output
             // stores them (row oy at (oy − oy0)·q): a tile's NR lanes past the end of a row spill
             // into the next row's start, which that row's own tile then overwrites (rows in order),
@@ -266,7 +284,7 @@ final class VectorConvKernel {
             for (int kb = 0; kb < kBlocks; kb++) {
                 int k0 = kb * MR, rows = Math.min(MR, k - k0);
                 for (int oy = oy0; oy < oy1; oy++) {
-                    int rowBase = oy * sh * wq, co = (oy - oy0) * q;
+                    int rowBase = (oy - oy0) * sh * wq, co = (oy - oy0) * q;
                     for (int tile = 0; tile < tiles; tile++) {
                         microKernelTaps(w, k0 * crs, crs, rows, pl, rowBase + tile * NR, tap, acc, co + tile * NR, ldc);
                     }

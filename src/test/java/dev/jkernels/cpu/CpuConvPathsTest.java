@@ -20,7 +20,7 @@ import java.util.List;
  * Each path of the CPU backend's Vector API conv2d against the double-precision reference, with the
  * fused bias and activation, in both layouts, on the shapes that reach its edges: the implicit path
  * for 1-4 input channels (stride phases, dilation, filters wider than the padding, several output
- * tiles per row, K not a multiple of 8), the depthwise path (multipliers 1 and 2, strides 1 and 2,
+ * tiles per row, K not a multiple of 8; and layers with long rows), the depthwise path (multipliers 1 and 2, strides 1 and 2,
  * channel counts with a vector tail), the packed-strip GEMM path (K over one 128-filter task, a
  * reduction over several 256-long slices, batch 1 with too few pixels for one task per thread), and
  * NHWC with groups. 2 threads, so that every shape is split into tasks.
@@ -41,6 +41,9 @@ class CpuConvPathsTest {
             cs.add(ConvCase.of(1, 3, 67, 71, 17, 7, 7).layout(l).stride(2, 2).same().bias(true).activation(gelu));
             cs.add(ConvCase.of(1, 4, 29, 97, 9, 3, 5).layout(l).stride(1, 3).dilation(2, 1).explicitPadding(3, 0, 4, 1));
             cs.add(ConvCase.of(1, 2, 5, 5, 1, 5, 5).layout(l).explicitPadding(0, 0, 9, 9).bias(true));
+            // implicit path beyond first layers: rows of 24 and more
+            cs.add(ConvCase.of(1, 20, 30, 26, 19, 3, 3).layout(l).same().bias(true).activation(gelu));
+            cs.add(ConvCase.of(2, 9, 26, 70, 11, 5, 3).layout(l).stride(1, 2).dilation(2, 1).same().bias(true));
             // depthwise
             cs.add(ConvCase.of(1, 37, 23, 45, 37, 3, 3).layout(l).groups(37).same().bias(true).activation(gelu));
             cs.add(ConvCase.of(2, 17, 19, 19, 34, 3, 3).layout(l).groups(17).stride(2, 2).same().bias(true).activation(relu));
