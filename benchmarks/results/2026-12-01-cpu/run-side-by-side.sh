@@ -14,6 +14,7 @@ repo=$(cd "$here/../../.." && pwd)
 out=${1:?usage: run-side-by-side.sh OUTDIR}
 mkdir -p "$out"
 REPEAT=${REPEAT:-2}
+WORKLOADS=${WORKLOADS:-$repo/benchmarks/cpu-workloads.json}
 java=(java --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx6g)
 load() { echo "$(date -u +%T) $1: load $(cut -d' ' -f1-3 /proc/loadavg); top: $(top -bn1 -o %CPU | sed -n '8,11p' | awk '{printf "%s(%s%%) ", $12, $9}')" >> "$out/load.txt"; }
 {
@@ -29,13 +30,13 @@ for rep in $(seq 1 "$REPEAT"); do
   threads="2"; [ "$rep" = 1 ] && threads="2 1"   # 1 thread once: it is the steadier pair, 2 threads the target
   for t in $threads; do
     load "rep $rep, $t thread(s): anchors"
-    /usr/bin/python3 "$repo/benchmarks/cpu-anchors.py" --threads $t --workloads "$repo/benchmarks/cpu-workloads.json" \
+    /usr/bin/python3 "$repo/benchmarks/cpu-anchors.py" --threads $t --workloads "$WORKLOADS" \
         --out "$out/anchors-${t}t-r$rep.json" 2> "$out/anchors-${t}t-r$rep.log"
     for which in after before; do
       jar=$AFTER_JAR; [ $which = before ] && jar=$BEFORE_JAR
       [ -f "$jar" ] || continue
       load "rep $rep, $t thread(s): jkernels $which"
-      "${java[@]}" -XX:ActiveProcessorCount=$t -jar "$jar" --backend cpu --workloads "$repo/benchmarks/cpu-workloads.json" \
+      "${java[@]}" -XX:ActiveProcessorCount=$t -jar "$jar" --backend cpu --workloads "$WORKLOADS" \
           --anchors "$out/anchors-${t}t-r$rep.json" --json "$out/bench-$which-${t}t-r$rep.json" \
           > "$out/report-$which-${t}t-r$rep.md" 2> "$out/bench-$which-${t}t-r$rep.log"
     done
