@@ -42,6 +42,11 @@ for rep in $(seq 1 "$REPEAT"); do
     done
   done
 done
+# The fallback a JVM without jdk.incubator.vector gets (what the backend's warning quantifies).
+load "fallback: jkernels after without the Vector API module"
+java --enable-native-access=ALL-UNNAMED -Xmx6g -jar "$AFTER_JAR" --backend cpu --workloads "$WORKLOADS" \
+    --anchors "$out/anchors-2t-r1.json" --json "$out/bench-fallback-2t.json" > "$out/report-fallback-2t.md" \
+    2> "$out/bench-fallback-2t.log"
 load "relu 64M: anchors"
 /usr/bin/python3 "$repo/benchmarks/cpu-anchors.py" --threads 2 --workloads "$repo/benchmarks/cpu-workloads-relu64m.json" \
     --only activation,copy --out "$out/anchors-relu64m.json" 2> "$out/anchors-relu64m.log"

@@ -89,6 +89,24 @@ def main():
                    f"PyTorch copy: {cell([an.get('copy', {}).get('gbps') for an in anchors])} GB/s.\n")
         loads = [an.get("load_average_before", [None])[0] for an in anchors]
         out.append(f"Load average (1 min) before each anchors run: {', '.join(fmt(x, 2) for x in loads)}.\n")
+    fb, af = load("bench-fallback-2t.json"), load("bench-after-2t-r1.json")
+    if fb and af:
+        out.append("### Without jdk.incubator.vector (the fallback the warning names), 2 threads, against the Vector API run r1\n")
+        out.append("| op | fallback | Vector API | slowdown |")
+        out.append("|---|---|---|---|")
+        for g in fb[0]["gemm"]:
+            a = next((x for x in af[0]["gemm"] if (x["m"], x["n"], x["k"]) == (g["m"], g["n"], g["k"])), None)
+            if a and g.get("tflops") and a.get("tflops"):
+                out.append(f"| SGEMM {g['m']}x{g['n']}x{g['k']} GFLOP/s | {g['tflops'] * 1e3:.1f} | {a['tflops'] * 1e3:.1f} | {a['tflops'] / g['tflops']:.1f}× |")
+        for c in fb[0]["conv2d"]:
+            a = next((x for x in af[0]["conv2d"] if x["name"] == c["name"]), None)
+            if a and c.get("tflops") and a.get("tflops"):
+                out.append(f"| conv {c['name']} GFLOP/s | {c['tflops'] * 1e3:.1f} | {a['tflops'] * 1e3:.1f} | {a['tflops'] / c['tflops']:.1f}× |")
+        for x in fb[0]["activation"]:
+            a = next((y for y in af[0]["activation"] if y["name"] == x["name"]), None)
+            if a and x.get("gbps") and a.get("gbps"):
+                out.append(f"| {x['name']} GB/s | {x['gbps']:.2f} | {a['gbps']:.1f} | {a['gbps'] / x['gbps']:.0f}× |")
+        out.append("")
     relu_after, relu_before, relu_an = load("bench-after-relu64m.json"), load("bench-before-relu64m.json"), load("anchors-relu64m.json")
     if relu_after:
         ra = relu_after[0]
