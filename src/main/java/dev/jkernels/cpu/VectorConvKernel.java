@@ -47,14 +47,15 @@ final class VectorConvKernel {
     /**
      * The implicit path for NCHW, groups = 1: always for first layers (C ≤ 4, where packing is the
      * whole cost), and for R·S &gt; 1 when output rows are long enough that rounding them up to
-     * tiles of NR pixels wastes at most a quarter (Q ≥ 24 with AVX-512); 1×1 and short rows
+     * tiles of NR pixels wastes at most a quarter (Q ≥ 24 with AVX-512) and C·R·S ≤ 2304; 1×1 and short rows
      * (7×7, 14×14 maps) stay on the packed strips, which have no such waste.
      */
     static boolean implicitApplies(Conv2dGeometry g) {
         if (g.groups() != 1 || g.layout() != Layout.NCHW || NCHW_PATH.equals("packed")) return false;
         if (NCHW_PATH.equals("implicit") || g.c() <= SMALL_C) return true;
         int qv = ceilDiv(g.q(), NR) * NR;
-        return g.r() * g.s() > 1 && 4 * (qv - g.q()) <= qv;
+        // C·R·S ≤ 2304: the 8 filter rows a micro-kernel call streams (8·C·R·S floats) stay in L2.
+        return g.r() * g.s() > 1 && 4 * (qv - g.q()) <= qv && (long) g.c() * g.r() * g.s() <= 2304;
     }
 
     static void conv(Conv2dGeometry g, float[] in, float[] w, float[] bias, Activation act, float[] out,
