@@ -65,7 +65,7 @@ public final class CpuBackend extends AbstractBackend {
         System.getLogger("dev.jkernels.cpu.CpuBackend").log(System.Logger.Level.WARNING,
                 "jkernels: the CPU backend runs without the Vector API (" + VECTOR_API_REASON + "): add "
                         + "--add-modules=jdk.incubator.vector to the java command line. Without it GEMM and conv2d "
-                        + "run about 3-4x slower and the activations 3-30x slower (benchmarks/results/2026-12-01-cpu).");
+                        + "run 2.5-5x slower and the activations 20-200x slower (measured: benchmarks/results/2026-12-01-cpu).");
     }
 
     private static String detectVectorApi() {
