@@ -50,30 +50,13 @@ final class VectorActivations {
     private static final float SELU_SCALE = (float) Activation.SELU_SCALE;
 
     /**
-     * The activation's parameter {@code a}, in the meaning of issue 13's parameter model (the one
-     * place that maps an {@link Activation} to the two floats): LeakyReLU's slope, ELU's α, Swish's
-     * β (SiLU: 1), SELU's α, Softplus's β, HardSigmoid's α. Once {@code Activation} carries
-     * {@code a()}/{@code b()} for every kind, these two methods return just those.
+     * The activation's parameter {@code a} (issue 13's model: LeakyReLU's slope, ELU's α, Swish's β,
+     * SELU's α, Softplus's β, HardSigmoid's α) and {@code b} (SELU's γ, Softplus's threshold,
+     * HardSigmoid's β): the one place that maps an {@link Activation} to the two floats.
      */
-    static float paramA(Activation act) {
-        return switch (act.kind()) {
-            case LEAKY_RELU, ELU -> act.alpha();
-            case SILU, SOFTPLUS -> 1f;
-            case SELU -> SELU_ALPHA;
-            case HARD_SIGMOID -> 1f / 6f;
-            default -> 0f;
-        };
-    }
+    static float paramA(Activation act) { return act.a(); }
 
-    /** Parameter {@code b}: SELU's γ (scale), Softplus's threshold, HardSigmoid's β; else 0. */
-    static float paramB(Activation act) {
-        return switch (act.kind()) {
-            case SELU -> SELU_SCALE;
-            case SOFTPLUS -> 20f;
-            case HARD_SIGMOID -> 0.5f;
-            default -> 0f;
-        };
-    }
+    static float paramB(Activation act) { return act.b(); }
 
     // ---------------------------------------------------------------- forward, one function per kind
 
@@ -154,13 +137,16 @@ final class VectorActivations {
         return geluBwdCdf(x, dy, geluBwdPdf(x, dy, a, b), a, b);
     }
 
-    /** GELU′ in two halves, dy·x·φ(x), then + dy·Φ(x): its loop runs them as two passes (see there). */
+    /**
+     * GELU′ in two halves, x·φ(x), then dy·(Φ(x) + that): its loop runs them as two passes (see
+     * there). f′ is formed before dy multiplies it, so dy = ±Inf gives ±Inf where f′ ≠ 0.
+     */
     static FloatVector geluBwdPdf(FloatVector x, FloatVector dy, float a, float b) {
-        return dy.mul(x.mul(VectorMath.exp(x.mul(x).mul(-0.5f)).mul(INV_SQRT_2PI)));   // x·φ first: finite x, 0 past 14
+        return x.mul(VectorMath.exp(x.mul(x).mul(-0.5f)).mul(INV_SQRT_2PI));   // finite x: 0 past |x| ≈ 14
     }
 
     static FloatVector geluBwdCdf(FloatVector x, FloatVector dy, FloatVector partial, float a, float b) {
-        return dy.fma(normalCdf(x), partial);
+        return dy.mul(normalCdf(x).add(partial));
     }
 
     /** σ(2u) + 2x·σ(2u)·σ(−2u)·u′: 0.5(1 + t) and 0.5x(1 − t²)u′ without cancellation. */
@@ -171,9 +157,12 @@ final class VectorActivations {
         VectorMask<Float> neg = u2.lt(0f);
         FloatVector s = big.blend(small, neg), sn = small.blend(big, neg);
         FloatVector du = x.mul(x).fma(3f * GELU_TANH_C * SQRT_2_OVER_PI, SQRT_2_OVER_PI);
-        // 2x·σ·σ(−2u)·u′, and 0 (not 0·∞) once σ(−2u) is 0: x² overflows before that term matters.
-        FloatVector t = x.mul(2f).mul(s).mul(sn).mul(du).blend(0f, s.mul(sn).compare(VectorOperators.EQ, 0f));
-        return dy.mul(t.add(s));
+        FloatVector t = x.mul(2f).mul(s).mul(sn).mul(du);
+        // Past |2u| = 36.7, tanh u is ±1 in double: f′ is exactly 1 or 0 there, as the scalar
+        // definition (and PyTorch) gives it, so dy = ±Inf gives NaN, not ±Inf·tiny.
+        FloatVector far = FloatVector.zero(S).blend(1f, u2.compare(VectorOperators.GT, 0f));
+        FloatVector d = t.add(s).blend(far, u2.abs().compare(VectorOperators.GT, 36.7f));
+        return dy.mul(d);
     }
 
     /** σ(ax)·(1 + a·x·σ(−ax)), both σ from one e^−|ax| and one division. */
@@ -183,8 +172,9 @@ final class VectorActivations {
         FloatVector big = FloatVector.broadcast(S, 1f).div(e.add(1f)), small = e.mul(big);   // σ(|ax|), σ(−|ax|)
         VectorMask<Float> neg = ax.lt(0f);
         FloatVector s = big.blend(small, neg), sn = small.blend(big, neg);
-        FloatVector t = ax.mul(sn).blend(0f, sn.compare(VectorOperators.EQ, 0f));   // ax·σ(−ax), 0 (not ∞·0) once σ(−ax) is 0
-        return dy.mul(s.mul(t.add(1f)));
+        // s + a·x·s·σ(−ax), the second term 0 once s·σ(−ax) is (its limit at ±∞; no ∞·0), f′ before dy
+        FloatVector p = s.mul(sn);
+        return dy.mul(s.add(ax.mul(p).blend(0f, p.compare(VectorOperators.EQ, 0f))));
     }
 
     static FloatVector relu6Bwd(FloatVector x, FloatVector dy, float a, float b) {
@@ -203,12 +193,6 @@ final class VectorActivations {
         return dy.mul(VectorMath.sigmoid(ax)).blend(dy, ax.compare(VectorOperators.GT, b));
     }
 
-    /** a inside 0 &lt; a·x + b &lt; 1, exactly 0 outside whatever dy holds. */
-    static FloatVector hardSigmoidBwd(FloatVector x, FloatVector dy, float a, float b) {
-        FloatVector v = x.fma(a, b);
-        VectorMask<Float> inside = v.compare(VectorOperators.GT, 0f).and(v.lt(1f));
-        return nanFrom(x, FloatVector.zero(S).blend(dy.mul(a), inside));
-    }
 
     // ------------------------------------------------------------------------------------ shared pieces
 
@@ -303,7 +287,7 @@ final class VectorActivations {
             case RELU6:        relu6Bwd(s, g, dx, from, to, a, b); return true;
             case SELU:         seluBwd(s, g, dx, from, to, a, b); return true;
             case SOFTPLUS:     softplusBwd(s, g, dx, from, to, a, b); return true;
-            case HARD_SIGMOID: hardSigmoidBwd(s, g, dx, from, to, a, b); return true;
+            // HARD_SIGMOID backward: no vector form; its mask is decided in double (a·x + b), see Activation
             default: return false;
         }
     }
@@ -422,9 +406,6 @@ final class VectorActivations {
         for (; i < to; i += L) hardSigmoidFwd(ld(x, i), a, b).intoArray(y, i);
     }
 
-    private static void hardSigmoidBwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
-        for (; i < to; i += L) hardSigmoidBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);
-    }
 
     private static FloatVector ld(float[] a, int i) { return FloatVector.fromArray(S, a, i); }
 
