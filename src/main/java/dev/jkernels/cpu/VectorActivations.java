@@ -19,8 +19,9 @@ import jdk.incubator.vector.VectorOperators;
  *   <li>Piecewise kinds are masks and blends, never a branch per element: every lane computes every
  *       piece, a compare picks one. Compares are written so that NaN fails them and the NaN lane
  *       falls through to an arithmetic piece, so NaN in gives NaN out.</li>
- *   <li>Backward: NaN in {@code saved} or {@code dy} gives NaN ({@link #nanFrom}); this is stricter
- *       than PyTorch, whose ReLU backward passes dy through at a NaN input.</li>
+ *   <li>Backward follows {@link Activation}'s rule: on the flat pieces dx is exactly 0 whatever dy
+ *       holds; saved = NaN gives NaN ({@link #nanFrom}); elsewhere f′(saved) is formed first and
+ *       then multiplied by dy.</li>
  *   <li>Parameters arrive as two floats {@code a, b} ({@link #paramA}, {@link #paramB}); a kind that
  *       needs per-channel slopes (PReLU) or a third parameter has no vector form here yet and takes
  *       the scalar fallback.</li>
