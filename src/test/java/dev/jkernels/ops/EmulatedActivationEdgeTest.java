@@ -15,7 +15,8 @@ import java.util.List;
  */
 class EmulatedActivationEdgeTest extends AbstractActivationEdgeTest {
     @Override protected List<GemmAlgorithm> gemmAlgorithms() {
-        return List.of(GemmAlgorithm.NAIVE, GemmAlgorithm.TILED, GemmAlgorithm.REGISTER_BLOCKED, GemmAlgorithm.WARP_TILED);
+        return List.of(GemmAlgorithm.NAIVE, GemmAlgorithm.TILED, GemmAlgorithm.REGISTER_BLOCKED, GemmAlgorithm.WARP_TILED,
+                GemmAlgorithm.PIPELINED);
     }
 
     @Override protected List<ConvAlgorithm> convAlgorithms() { return List.of(ConvAlgorithm.DIRECT, ConvAlgorithm.IMPLICIT_GEMM); }
