@@ -40,14 +40,9 @@ final class CpuPool2d {
                     int rowBase = (int) (inBase + (long) wh.taps[th] * w);
                     for (int tw = ww.offset[ow]; tw < ww.offset[ow + 1]; tw++) {
                         float v = in[rowBase + ww.taps[tw]];
-                        if (max) {
-                            if (v > acc || v != v) acc = v;
-                        } else {
-                            acc += v;
-                        }
+                        acc = max ? Math.max(acc, v) : acc + v;  // Math.max propagates NaN
                     }
                 }
-                // A NaN seen earlier must survive later comparisons: v > NaN is false, so it does.
                 out[(int) (outBase + (long) oh * q + ow)] = max ? acc : acc / divisor(wh, ww, oh, ow, includePad);
             }
         }
@@ -64,10 +59,7 @@ final class CpuPool2d {
                 for (int tw = ww.offset[ow]; tw < ww.offset[ow + 1]; tw++) {
                     int base = (int) ((((long) n * h + wh.taps[th]) * w + ww.taps[tw]) * c);
                     if (max) {
-                        for (int ch = 0; ch < c; ch++) {
-                            float v = in[base + ch];
-                            if (v > acc[ch] || v != v) acc[ch] = v;
-                        }
+                        for (int ch = 0; ch < c; ch++) acc[ch] = Math.max(acc[ch], in[base + ch]);  // vectorises; NaN wins
                     } else {
                         for (int ch = 0; ch < c; ch++) acc[ch] += in[base + ch];
                     }
