@@ -39,6 +39,12 @@ public final class CnnKernels {
         return names;
     }
 
+    /** A device pointer, or nullptr (a zero int64: the same 8 bytes) for an absent optional buffer. */
+    private static void pointerOrNull(KernelArgs.Builder args, DeviceBuffer buffer) {
+        if (buffer != null) args.pointer(buffer);
+        else args.int64(0L);
+    }
+
     static Dim3 gridFor(long work, int block) {
         long blocks = (work + block - 1) / block;
         return Dim3.of((int) Math.max(1, Math.min(blocks, MAX_BLOCKS)));
@@ -71,8 +77,8 @@ public final class CnnKernels {
                                          DeviceBuffer mean, DeviceBuffer var, float eps, long n, long inner, int channels,
                                          String op) {
         KernelArgs.Builder a = KernelArgs.builder().pointer(x).pointer(y);
-        GemmKernels.pointerOrNull(a, gamma);
-        GemmKernels.pointerOrNull(a, beta);
+        pointerOrNull(a, gamma);
+        pointerOrNull(a, beta);
         a.pointer(mean).pointer(var).float32(eps).int64(n).int64(inner).int32(channels);
         return new KernelLaunch(op, "jk_batchnorm_inference", gridFor(n, BLOCK), Dim3.of(BLOCK), 0, a.build());
     }
