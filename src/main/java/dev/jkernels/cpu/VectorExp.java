@@ -7,7 +7,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The exponentials of the CPU softmax on the Vector API ({@code lanewise(EXP)}: the JDK's vector
  * math stubs, about 1 ulp), so that a softmax costs a few cycles per element instead of one scalar
- * {@code Math.exp} call each. Only loaded when {@link CpuBackend#VECTOR_API_AVAILABLE}; sums are
+ * {@code Math.exp} call each; and the channel loops of NHWC pooling (C2 does not vectorise a
+ * NaN-propagating float max). Only loaded when {@link CpuBackend#VECTOR_API_AVAILABLE}; sums are
  * float lanes reduced in a fixed order (deterministic).
  */
 final class VectorExp {
@@ -52,5 +53,23 @@ final class VectorExp {
                     .mul(FloatVector.fromArray(S, inv, i)).intoArray(y, yo + i);
         }
         for (; i < n; i++) y[yo + i] = (float) Math.exp(x[xo + i] - m[i]) * inv[i];
+    }
+
+    /** {@code acc[i] = max(acc[i], x[xo+i])} for i < n, NaN-propagating (Math.max semantics): NHWC max pooling. */
+    static void maxInto(float[] acc, float[] x, int xo, int n) {
+        int i = 0, bound = S.loopBound(n);
+        for (; i < bound; i += S.length()) {
+            FloatVector.fromArray(S, acc, i).lanewise(VectorOperators.MAX, FloatVector.fromArray(S, x, xo + i)).intoArray(acc, i);
+        }
+        for (; i < n; i++) acc[i] = Math.max(acc[i], x[xo + i]);
+    }
+
+    /** {@code acc[i] += x[xo+i]} for i < n: NHWC average pooling. */
+    static void addInto(float[] acc, float[] x, int xo, int n) {
+        int i = 0, bound = S.loopBound(n);
+        for (; i < bound; i += S.length()) {
+            FloatVector.fromArray(S, acc, i).add(FloatVector.fromArray(S, x, xo + i)).intoArray(acc, i);
+        }
+        for (; i < n; i++) acc[i] += x[xo + i];
     }
 }
