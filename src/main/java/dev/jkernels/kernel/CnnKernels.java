@@ -39,12 +39,6 @@ public final class CnnKernels {
         return names;
     }
 
-    /** A device pointer, or nullptr (a zero int64: the same 8 bytes) for an absent optional buffer. */
-    private static void pointerOrNull(KernelArgs.Builder args, DeviceBuffer buffer) {
-        if (buffer != null) args.pointer(buffer);
-        else args.int64(0L);
-    }
-
     static Dim3 gridFor(long work, int block) {
         long blocks = (work + block - 1) / block;
         return Dim3.of((int) Math.max(1, Math.min(blocks, MAX_BLOCKS)));
@@ -81,6 +75,12 @@ public final class CnnKernels {
         pointerOrNull(a, beta);
         a.pointer(mean).pointer(var).float32(eps).int64(n).int64(inner).int32(channels);
         return new KernelLaunch(op, "jk_batchnorm_inference", gridFor(n, BLOCK), Dim3.of(BLOCK), 0, a.build());
+    }
+
+    /** A device pointer, or nullptr (0) for a null buffer. */
+    private static void pointerOrNull(KernelArgs.Builder args, DeviceBuffer buffer) {
+        if (buffer != null) args.pointer(buffer);
+        else args.int64(0L);
     }
 
     /** The block size of the row kernel for rows of {@code length}: a power of two in [32, 256]. */
