@@ -239,6 +239,21 @@ public final class CpuBackend extends AbstractBackend {
         CpuElementwise.concat(arrays, outer, rows, data(output), pool);
     }
 
+    /**
+     * The conv into the output, then {@code act(out + residual)} in one pass over it, chunk by chunk
+     * (the sum and the activation while the chunk is in cache).
+     */
+    @Override
+    protected void runConv2dResidual(Conv2dSpec spec, Conv2dGeometry g, Activation activation, Tensor input,
+                                     Tensor filters, Tensor bias, Tensor residual, Tensor output) {
+        runConv2d(spec, g, Activation.identity(), input, filters, bias, output);
+        float[] out = data(output), res = data(residual);
+        chunked(out.length, (from, to) -> {
+            for (int i = from; i < to; i++) out[i] += res[i];
+            if (!activation.isIdentity()) activation.apply(out, out, from, to);
+        });
+    }
+
     private interface RangeBody { void run(int from, int to); }
 
     /** PReLU with per-channel slopes: element i uses {@code slopes[(i / stride) % C]}; {@code y} may be {@code x}. */

@@ -8,8 +8,9 @@ package dev.jkernels.cpu;
  *
  * <p>Softmax, the input seen as {@code [outer, length, inner]}: for inner = 1 (last axis) one row at
  * a time, max then Σ exp(x − max) in double, then the write; for inner > 1 (the channel axis of
- * NCHW) the max and sum run over whole inner-length rows at once, so every loop is contiguous. A NaN
- * makes its slice NaN (the max takes it, and x − NaN is NaN), as in PyTorch.
+ * NCHW) the max and sum run over whole inner-length rows at once, so every loop is contiguous. The
+ * exponentials run on the Vector API when it is there ({@link VectorExp}), else {@code Math.exp}.
+ * A NaN makes its slice NaN (the max takes it, and x − NaN is NaN), as in PyTorch.
  */
 final class CpuNormalization {
     private CpuNormalization() {}
@@ -66,11 +67,22 @@ final class CpuNormalization {
         }
     }
 
+    private static final boolean VECTOR = CpuBackend.VECTOR_API_AVAILABLE;
+
     private static void row(float[] x, float[] y, int base, int length, boolean log) {
         float m = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < length; i++) {
-            float v = x[base + i];
-            if (v > m || v != v) m = v;
+        for (int i = 0; i < length; i++) m = Math.max(m, x[base + i]);  // Math.max propagates NaN
+        if (VECTOR) {
+            // exp(x − m) written into y (softmax) with its sum, then one scaling pass.
+            float sum = VectorExp.expShifted(x, base, m, log ? null : y, base, length);
+            if (log) {
+                float ls = (float) Math.log(sum);
+                for (int i = 0; i < length; i++) y[base + i] = x[base + i] - m - ls;
+            } else {
+                float inv = 1f / sum;
+                for (int i = 0; i < length; i++) y[base + i] *= inv;
+            }
+            return;
         }
         double sum = 0;
         for (int i = 0; i < length; i++) sum += Math.exp(x[base + i] - m);
@@ -86,25 +98,30 @@ final class CpuNormalization {
     private static void columns(float[] x, float[] y, long base, int length, int inner, int from, int to, boolean log) {
         int w = to - from;
         float[] m = new float[w];
-        double[] s = new double[w];
         java.util.Arrays.fill(m, Float.NEGATIVE_INFINITY);
         for (int l = 0; l < length; l++) {
             int off = (int) (base + (long) l * inner) + from;
-            for (int i = 0; i < w; i++) {
-                float v = x[off + i];
-                if (v > m[i] || v != v) m[i] = v;
-            }
+            for (int i = 0; i < w; i++) m[i] = Math.max(m[i], x[off + i]);
         }
+        float[] s = new float[w];
         for (int l = 0; l < length; l++) {
             int off = (int) (base + (long) l * inner) + from;
-            for (int i = 0; i < w; i++) s[i] += Math.exp(x[off + i] - m[i]);
+            if (VECTOR) {
+                VectorExp.accumulateExp(x, off, m, s, w);
+            } else {
+                for (int i = 0; i < w; i++) s[i] += (float) Math.exp(x[off + i] - m[i]);
+            }
         }
+        float[] k = new float[w];  // log: log s; softmax: 1/s
+        for (int i = 0; i < w; i++) k[i] = log ? (float) Math.log(s[i]) : 1f / s[i];
         for (int l = 0; l < length; l++) {
             int off = (int) (base + (long) l * inner) + from;
             if (log) {
-                for (int i = 0; i < w; i++) y[off + i] = (float) (x[off + i] - m[i] - Math.log(s[i]));
+                for (int i = 0; i < w; i++) y[off + i] = x[off + i] - m[i] - k[i];
+            } else if (VECTOR) {
+                VectorExp.expScaled(x, off, m, k, y, off, w);
             } else {
-                for (int i = 0; i < w; i++) y[off + i] = (float) (Math.exp(x[off + i] - m[i]) / s[i]);
+                for (int i = 0; i < w; i++) y[off + i] = (float) Math.exp(x[off + i] - m[i]) * k[i];
             }
         }
     }

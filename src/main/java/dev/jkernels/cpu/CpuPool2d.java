@@ -11,17 +11,29 @@ import dev.jkernels.Pool2dSpec;
  * sums are float in a fixed order (deterministic, as the kernels).
  */
 final class CpuPool2d {
+    private static final boolean VECTOR = CpuBackend.VECTOR_API_AVAILABLE;
+    private static final long TASK_WORK = 1 << 17;
+
     private CpuPool2d() {}
 
     static void run(Pool2dGeometry g, float[] in, float[] out, WorkerPool pool) {
         PoolWindows wh = PoolWindows.height(g), ww = PoolWindows.width(g);
         boolean max = g.kind() == Pool2dSpec.Kind.MAX;
         boolean includePad = g.countIncludePad() && !g.adaptive();
+        // Tasks of at least TASK_WORK window taps: a fork per 3x3 plane costs more than the plane.
+        long tapsPerOutput = Math.max(1, (long) wh.taps.length * ww.taps.length / Math.max(1, (long) g.p() * g.q()));
         if (g.layout() == Layout.NCHW) {
             int planes = g.n() * g.c();
-            pool.forEach(planes, plane -> nchwPlane(g, in, out, plane, wh, ww, max, includePad));
+            int per = (int) Math.max(1, TASK_WORK / ((long) g.p() * g.q() * tapsPerOutput));
+            pool.forEach((planes + per - 1) / per, t -> {
+                for (int plane = t * per; plane < Math.min(planes, (t + 1) * per); plane++) nchwPlane(g, in, out, plane, wh, ww, max, includePad);
+            });
         } else {
-            pool.forEach(g.n() * g.p(), row -> nhwcRow(g, in, out, row, wh, ww, max, includePad));
+            int rows = g.n() * g.p();
+            int per = (int) Math.max(1, TASK_WORK / ((long) g.q() * g.c() * tapsPerOutput));
+            pool.forEach((rows + per - 1) / per, t -> {
+                for (int row = t * per; row < Math.min(rows, (t + 1) * per); row++) nhwcRow(g, in, out, row, wh, ww, max, includePad);
+            });
         }
     }
 
@@ -40,14 +52,9 @@ final class CpuPool2d {
                     int rowBase = (int) (inBase + (long) wh.taps[th] * w);
                     for (int tw = ww.offset[ow]; tw < ww.offset[ow + 1]; tw++) {
                         float v = in[rowBase + ww.taps[tw]];
-                        if (max) {
-                            if (v > acc || v != v) acc = v;
-                        } else {
-                            acc += v;
-                        }
+                        acc = max ? Math.max(acc, v) : acc + v;  // Math.max propagates NaN
                     }
                 }
-                // A NaN seen earlier must survive later comparisons: v > NaN is false, so it does.
                 out[(int) (outBase + (long) oh * q + ow)] = max ? acc : acc / divisor(wh, ww, oh, ow, includePad);
             }
         }
@@ -63,11 +70,11 @@ final class CpuPool2d {
             for (int th = wh.offset[oh]; th < wh.offset[oh + 1]; th++) {
                 for (int tw = ww.offset[ow]; tw < ww.offset[ow + 1]; tw++) {
                     int base = (int) ((((long) n * h + wh.taps[th]) * w + ww.taps[tw]) * c);
-                    if (max) {
-                        for (int ch = 0; ch < c; ch++) {
-                            float v = in[base + ch];
-                            if (v > acc[ch] || v != v) acc[ch] = v;
-                        }
+                    if (VECTOR) {
+                        if (max) VectorExp.maxInto(acc, in, base, c);
+                        else VectorExp.addInto(acc, in, base, c);
+                    } else if (max) {
+                        for (int ch = 0; ch < c; ch++) acc[ch] = Math.max(acc[ch], in[base + ch]);  // NaN wins
                     } else {
                         for (int ch = 0; ch < c; ch++) acc[ch] += in[base + ch];
                     }

@@ -738,6 +738,9 @@ public final class Sequential implements Layer {
         if (inputShape == null || inputShape.length != 4) return Layout.PLAIN;
         for (Layer l : layers) {
             if (l instanceof Conv2d) return ((Conv2d) l).layout();
+            if (l instanceof PoolLayer p) return p.layout();
+            if (l instanceof BatchNorm2d bn) return bn.layout();
+            if (l instanceof ResidualBlock rb) return rb.mainPath().inputLayoutFor(inputShape);
             if (!(l instanceof ActivationLayer)) break;
         }
         return Layout.NCHW;

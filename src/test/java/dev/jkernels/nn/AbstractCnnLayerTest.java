@@ -135,6 +135,25 @@ public abstract class AbstractCnnLayerTest extends BackendTestBase {
     }
 
     @Test
+    void residualBlockChecksItsPathsAndPredictReadsItsLayout() {
+        ResidualBlock bad = new ResidualBlock(List.of(Conv2d.builder(4, 8, 3).padding(1).build()), null, Activation.relu());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Sequential(bad).outputShape(1, 4, 5, 5));
+        assertTrue(e.getMessage().contains("shortcut gives [1, 4, 5, 5]"), e.getMessage());
+        Conv2d shared = new Conv2d(4, 4, 1);
+        assertThrows(IllegalArgumentException.class, () -> new ResidualBlock(List.of(shared), List.of(shared), Activation.relu()));
+        // predict: an NHWC block first reads the batch as NHWC, and equals forward.
+        Sequential m = new Sequential(ResidualBlock.basic(3, 3, 1, Layout.NHWC), new GlobalAvgPool2d(Layout.NHWC));
+        randomizeBatchNorms(m, 4);
+        float[] x = RandomData.uniform(8, 2 * 5 * 5 * 3);
+        m.to(backend);
+        try (Tensor in = backend.tensor(x, Layout.NHWC, 2, 5, 5, 3); Tensor y = m.forward(in)) {
+            assertArrayEquals(y.toArray(), m.predict(x, 2, 5, 5, 3));
+        } finally {
+            m.close();
+        }
+    }
+
+    @Test
     void leNet5() {
         Sequential lenet = new Sequential(
                 Conv2d.builder(1, 6, 5).padding(2).build(), new Tanh(), new AvgPool2d(2),

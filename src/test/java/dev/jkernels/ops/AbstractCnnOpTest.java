@@ -124,6 +124,17 @@ public abstract class AbstractCnnOpTest extends BackendTestBase {
         }
     }
 
+    @Test
+    void onnxAveragePoolCeilExample() {
+        // ONNX backend test test_averagepool_2d_ceil: 4x4, kernel 3, stride 2, ceil_mode, count_include_pad 0.
+        float[] x = new float[16];
+        for (int i = 0; i < 16; i++) x[i] = i + 1;
+        try (Tensor t = backend.tensor(x, 1, 1, 4, 4);
+             Tensor y = backend.pool2d(Pool2dSpec.avg(3).stride(2).ceilMode(true).countIncludePad(false).build(), t)) {
+            assertArrayEquals(new float[] {6, 7.5f, 12, 13.5f}, y.toArray());
+        }
+    }
+
     // ---- batch norm ------------------------------------------------------------------------------
 
     record BnCase(int[] dims, Layout layout, boolean affine) {
