@@ -64,6 +64,17 @@ public final class TestBackends {
         return Scale.valueOf(System.getProperty("jkernels.emulatedScale", "FULL").trim().toUpperCase(java.util.Locale.ROOT));
     }
 
+    /**
+     * The shape scale for CUDA: {@link Scale#FULL} on a GPU, {@link Scale#SMALL} on the jkernels emulated
+     * CUDA driver (cuda/emu/driver: the same kernels on the CPU, through JCuda), or what
+     * {@code -Djkernels.cudaScale} says.
+     */
+    public static Scale cudaScale() {
+        String forced = System.getProperty("jkernels.cudaScale");
+        if (forced != null && !forced.isBlank()) return Scale.valueOf(forced.trim().toUpperCase(java.util.Locale.ROOT));
+        return dev.jkernels.nativeloader.CudaProbe.verdict().emulatedDriver() ? Scale.SMALL : Scale.FULL;
+    }
+
     /** A second, independent backend of the same kind (for the "tensor of another backend" checks). */
     public static Backend openAnother(Backend like) { return open(like.kind()); }
 }
