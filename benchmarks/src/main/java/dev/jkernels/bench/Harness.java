@@ -610,6 +610,6 @@ public final class Harness {
 
     private String skippedTooLarge(double flops) {
         return String.format(Locale.ROOT, "skipped on %s: too large (%.1f GFLOP > %.2f; the full list is for the GPU)",
-                backend.kind().name(), flops / 1e9, maxFlops / 1e9);
+                kindLabel(), flops / 1e9, maxFlops / 1e9);
     }
 }
