@@ -110,6 +110,21 @@ class EmulatedDriverTest {
         }
     }
 
+    /** cuLaunchKernel's kernelParams for {@code args}, as CudaLauncher builds them (scalars and pointers). */
+    private static Pointer params(KernelArgs args) {
+        Pointer[] slots = new Pointer[args.size()];
+        for (int i = 0; i < slots.length; i++) {
+            slots[i] = switch (args.type(i)) {
+                case POINTER -> Pointer.to(((CudaLauncher.CudaBuffer) args.buffer(i)).ptr);
+                case INT32 -> Pointer.to(new int[] {args.int32(i)});
+                case INT64 -> Pointer.to(new long[] {args.int64(i)});
+                case FLOAT32 -> Pointer.to(new float[] {args.float32(i)});
+                default -> throw new AssertionError("argument type " + args.type(i) + " in a test launch");
+            };
+        }
+        return Pointer.to(slots);
+    }
+
     /** A second CudaBuffer over the same device memory as {@code b}, claiming {@code bytes}. */
     private CudaLauncher.CudaBuffer alias(DeviceBuffer b, long bytes) {
         return new CudaLauncher.CudaBuffer(launcher, bytes, pointerAt(address(((CudaLauncher.CudaBuffer) b).ptr)));
@@ -198,8 +213,7 @@ class EmulatedDriverTest {
             AtomicReference<Throwable> viaLauncher = new AtomicReference<>();
             Thread t = new Thread(() -> {
                 // A fresh OS thread has no current context: the driver says so, as a GPU's would.
-                Pointer args = Pointer.to(Pointer.to(((CudaLauncher.CudaBuffer) x).ptr), Pointer.to(((CudaLauncher.CudaBuffer) x).ptr),
-                        Pointer.to(new long[] {16}), Pointer.to(new float[] {0f}));
+                Pointer args = params(ActivationKernels.forward(Activation.relu(), ActivationKernels.Variant.VEC4, x, x, 16, "relu").args());
                 launchCode.set(code(() -> cuLaunchKernel(f, 1, 1, 1, 32, 1, 1, 0, null, args, null)));
                 allocCode.set(code(() -> cuMemAlloc(new CUdeviceptr(), 64)));
                 // CudaLauncher makes its context current on every thread before each call.
@@ -348,12 +362,12 @@ class EmulatedDriverTest {
             launcher.write(x, 0, ones, 0, n);
             launcher.zero(y, 0, n);
             launcher.synchronize();
-            CUfunction f = launcher.function(longKernel(x, y, n).kernel());
-            Pointer args = Pointer.to(Pointer.to(((CudaLauncher.CudaBuffer) x).ptr), Pointer.to(((CudaLauncher.CudaBuffer) y).ptr),
-                    Pointer.to(new long[] {n}), Pointer.to(new float[] {0f}));
+            KernelLaunch l = longKernel(x, y, n);
+            CUfunction f = launcher.function(l.kernel());
+            Pointer args = params(l.args());
             boolean sawStale = false;
             for (int attempt = 0; attempt < 3 && !sawStale; attempt++) {
-                cuLaunchKernel(f, 8192, 1, 1, 256, 1, 1, 0, nb, args, null);
+                cuLaunchKernel(f, l.grid().x(), 1, 1, l.block().x(), 1, 1, 0, nb, args, null);
                 cuEventRecord(done, nb);
                 float[] last = {-1f};
                 cuMemcpyDtoH(Pointer.to(last), ((CudaLauncher.CudaBuffer) y).ptr.withByteOffset(4L * (n - 1)), 4);
