@@ -3,7 +3,7 @@
 # the CUDA kernels on the CPU, called by EmulatedLauncher through JNA. Called by src/pom.xml;
 # by hand: cuda/build-emu.sh <build dir> <classes dir>
 # Without g++ (or off linux-x86_64) it warns and exits 0. Skipped when the library is newer than
-# every file under cuda/ (tests/ and emu/driver/, the emulated CUDA driver, excepted); copied from the shared cache (kernel-sources.sh) when
+# every file under cuda/ (tests/ excepted); copied from the shared cache (kernel-sources.sh) when
 # these exact sources were compiled before.
 set -euo pipefail
 CUDA_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -27,11 +27,11 @@ fi
 mkdir -p "$RES_DIR"
 UMBRELLA=$WORK/jkernels_all.cu
 jk_write_umbrella "$CUDA_DIR" "$UMBRELLA"
-if jk_up_to_date "$LIB" "$CUDA_DIR" emu/driver; then
+if jk_up_to_date "$LIB" "$CUDA_DIR"; then
     jk_info "emulator library up to date: $LIB"
     exit 0
 fi
-key=emu-$(jk_sources_hash "$CUDA_DIR" "$("$CXX" --version | head -1) emu" emu/driver)
+key=emu-$(jk_sources_hash "$CUDA_DIR" "$("$CXX" --version | head -1) emu")
 if jk_cache_get "$key" "$RES_DIR" libjkernels-emu.so; then
     jk_info "emulator library copied from the cache $(jk_cache_dir)/$key (same sources, same compiler)"
     exit 0
@@ -46,5 +46,5 @@ start=$(date +%s)
 mv "$LIB.tmp" "$LIB"
 # Dated to the start of the compile: a source edited while g++ ran is newer, so the next build redoes it.
 touch -d "@$start" "$LIB"
-[[ $key == emu-$(jk_sources_hash "$CUDA_DIR" "$("$CXX" --version | head -1) emu" emu/driver) ]] && jk_cache_put "$key" "$LIB"
+[[ $key == emu-$(jk_sources_hash "$CUDA_DIR" "$("$CXX" --version | head -1) emu") ]] && jk_cache_put "$key" "$LIB"
 jk_info "emulator library: $LIB ($(stat -c %s "$LIB") bytes) in $(( $(date +%s) - start )) s"
