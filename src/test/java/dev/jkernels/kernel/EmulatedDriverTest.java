@@ -87,17 +87,34 @@ class EmulatedDriverTest {
         return e;
     }
 
-    /** A CUdeviceptr holding an arbitrary address (JCuda has no public constructor for one). */
+    /**
+     * A device-pointer object of the type CudaBuffer holds, at an arbitrary address (JCuda has no
+     * public constructor for one).
+     */
     private static CUdeviceptr pointerAt(long address) {
-        CUdeviceptr p = new CUdeviceptr();
         try {
+            Class<?> type = CudaLauncher.CudaBuffer.class.getDeclaredConstructors()[0].getParameterTypes()[2];
+            var ctor = type.getDeclaredConstructor();
+            ctor.setAccessible(true);
+            CUdeviceptr p = (CUdeviceptr) ctor.newInstance();
             Field f = NativePointerObject.class.getDeclaredField("nativePointer");
             f.setAccessible(true);
             f.setLong(p, address);
+            return p;
         } catch (ReflectiveOperationException e) {
             throw new AssertionError(e);
         }
-        return p;
+    }
+
+    /** A CudaBuffer of {@code bytes} over {@code ptr}, whatever pointer type CudaBuffer takes. */
+    private CudaLauncher.CudaBuffer buffer(long bytes, CUdeviceptr ptr) {
+        try {
+            var ctor = CudaLauncher.CudaBuffer.class.getDeclaredConstructors()[0];
+            ctor.setAccessible(true);
+            return (CudaLauncher.CudaBuffer) ctor.newInstance(launcher, bytes, ptr);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
     }
 
     private static long address(CUdeviceptr p) {
@@ -127,7 +144,7 @@ class EmulatedDriverTest {
 
     /** A second CudaBuffer over the same device memory as {@code b}, claiming {@code bytes}. */
     private CudaLauncher.CudaBuffer alias(DeviceBuffer b, long bytes) {
-        return new CudaLauncher.CudaBuffer(launcher, bytes, pointerAt(address(((CudaLauncher.CudaBuffer) b).ptr)));
+        return buffer(bytes, pointerAt(address(((CudaLauncher.CudaBuffer) b).ptr)));
     }
 
     // ---- nothing mistakes it for a GPU ------------------------------------------------------------
@@ -184,7 +201,7 @@ class EmulatedDriverTest {
 
     @Test void aHostPointerAsDevicePointer() {
         Memory host = new Memory(4096);
-        CudaLauncher.CudaBuffer fake = new CudaLauncher.CudaBuffer(launcher, 4096, pointerAt(com.sun.jna.Pointer.nativeValue(host)));
+        CudaLauncher.CudaBuffer fake = buffer(4096, pointerAt(com.sun.jna.Pointer.nativeValue(host)));
         failsWith("CUDA_ERROR_INVALID_VALUE", "cuMemcpyHtoD", () -> launcher.write(fake, 0, new float[16], 0, 16));
         failsWith("CUDA_ERROR_INVALID_VALUE", "cuMemcpyDtoH", () -> launcher.read(fake, 0, new float[16], 0, 16));
         KernelLaunch relu = ActivationKernels.forward(Activation.relu(), ActivationKernels.Variant.VEC4, fake, fake, 16, "relu on a host pointer");
@@ -307,8 +324,13 @@ class EmulatedDriverTest {
     }
 
     @Test void functionAttributesComeFromThePtxasReport() {
+        // Every GEMM kernel the report lists for sm_90, and an activation kernel.
         List<String> kernels = new ArrayList<>();
-        for (GemmKernels.Config c : GemmKernels.Config.values()) kernels.add(c.kernelName(Activation.Kind.RELU));
+        for (String line : KernelResources.ptxasSummary().orElseThrow().split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length > 3 && f[0].startsWith("jk_gemm_") && f[1].equals("sm_90")) kernels.add(f[0]);
+        }
+        assertFalse(kernels.isEmpty(), "no GEMM kernel in the ptxas report");
         kernels.add(ActivationKernels.forwardName(Activation.Kind.SILU, ActivationKernels.Variant.VEC4));
         for (String k : kernels) {
             CUfunction f = launcher.function(k);
