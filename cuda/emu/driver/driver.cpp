@@ -15,7 +15,7 @@
 //     asynchronous, and the legacy default stream waits for (and is waited for by) the blocking
 //     streams: a missing synchronisation gives a wrong result here as on a GPU;
 //   - cuLaunchKernel copies the arguments with the kernel's parameter sizes, checks pointer
-//     arguments and the launch limits (threads, block and grid dims, shared memory, registers);
+//     arguments (and words of by-value structs that point into freed memory) and the launch limits (threads, block and grid dims, shared memory, registers);
 //     a trap or failed assert in a kernel is a sticky CUDA_ERROR_LAUNCH_FAILED / CUDA_ERROR_ASSERT.
 // Every other entry point that JCuda imports answers CUDA_ERROR_NOT_SUPPORTED (stubs.c, generated
 // from jcuda-driver-imports.txt) and names itself once on stderr.
@@ -1618,6 +1618,24 @@ CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz, uns
             problem = range_problem_locked(p, 1);
         }
         if (!problem.empty()) return invalid("pointer argument " + std::to_string(i) + ": " + problem);
+    }
+    // By-value struct arguments (jk::Epilogue) embed pointers the driver cannot tell from data; an
+    // 8-byte word that falls inside a freed device allocation (and no live one) is a freed buffer.
+    for (int i = 0; i < f->arity; ++i) {
+        if (f->kinds[i] != 2) continue;
+        for (int off = 0; off + 8 <= (int)f->sizes[i]; off += 8) {
+            unsigned long long p;
+            memcpy(&p, args->data() + f->offsets[i] + off, 8);
+            if (p == 0) continue;
+            std::string problem;
+            {
+                std::lock_guard<std::mutex> lk(g_mem);
+                std::string r = range_problem_locked(p, 1);
+                if (r.find("already freed") != std::string::npos) problem = r;
+            }
+            if (!problem.empty()) return invalid("struct argument " + std::to_string(i) + ", bytes " + std::to_string(off) + "-" +
+                                                 std::to_string(off + 7) + ": " + problem);
+        }
     }
     CUresult code;
     auto s = resolve(ctx, hStream, &code);
