@@ -38,6 +38,8 @@ if [[ -z ${BENCH_ARGS+set} ]]; then
     [[ -n ${REHEARSAL_DRIVER_DIR:-} ]] && BENCH_ARGS="--quick --reps 3 --warmup 1 $BENCH_ARGS"
 fi
 sweep_s=${BENCH_SWEEP_S:-130}
+# a rehearsal: a short sweep (plumbing only: the emulated driver's sweep.json names no sm_ family)
+[[ -n ${REHEARSAL_DRIVER_DIR:-} && -z ${BENCH_SWEEP_S:-} ]] && sweep_s=40
 SECONDS=0
 
 echo "== doctor"
