@@ -47,7 +47,7 @@ public final class Harness {
     /** The command line, parsed. */
     public record Options(String backend, Path workloads, Path json, Path anchors, int reps, int warmup,
                           boolean quick, Set<String> only, long seed, List<GemmAlgorithm> gemmAlgorithms,
-                          Double maxGflop) {
+                          Double maxGflop, Long maxElements) {
 
         static final Set<String> OPS = Set.of("gemm", "conv2d", "activation", "fused");
 
@@ -60,6 +60,7 @@ public final class Harness {
             long seed = 42;
             List<GemmAlgorithm> algs = List.of(GemmAlgorithm.AUTO);
             Double maxGflop = null;
+            Long maxElements = null;
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 switch (a) {
@@ -77,6 +78,7 @@ public final class Harness {
                     case "--quick" -> quick = true;
                     case "--seed" -> seed = Long.parseLong(value(args, ++i, a));
                     case "--max-gflop" -> maxGflop = Double.parseDouble(value(args, ++i, a));
+                    case "--max-elements" -> maxElements = (long) positive(value(args, ++i, a), a);
                     case "--only" -> {
                         only = new LinkedHashSet<>();
                         for (String op : value(args, ++i, a).split(",")) {
@@ -100,7 +102,7 @@ public final class Harness {
             }
             if (quick && workloads != null) throw new IllegalArgumentException("--quick and --workloads exclude each other");
             return new Options(backend, workloads, json, anchors, reps != null ? reps : quick ? 5 : 10,
-                    warmup != null ? warmup : quick ? 2 : 3, quick, Set.copyOf(only), seed, algs, maxGflop);
+                    warmup != null ? warmup : quick ? 2 : 3, quick, Set.copyOf(only), seed, algs, maxGflop, maxElements);
         }
 
         private static String value(String[] args, int i, String option) {
@@ -128,11 +130,12 @@ public final class Harness {
     static final String USAGE = """
             usage: Harness [--backend cpu|cuda|emulated|auto] [--quick] [--workloads FILE] [--only gemm,conv2d,activation,fused]
                            [--reps N] [--warmup N] [--json FILE] [--anchors anchors.json] [--seed N]
-                           [--gemm-algorithms AUTO,NAIVE,TILED,REGISTER_BLOCKED,WARP_TILED] [--max-gflop X]
+                           [--gemm-algorithms AUTO,NAIVE,TILED,REGISTER_BLOCKED,WARP_TILED] [--max-gflop X] [--max-elements N]
               --quick       a small CPU-sized list (the README's main job); default backend auto
               --workloads   a workloads.json (default: the public list kept in this jar)
               --anchors     PyTorch figures from the rig (anchors.py) for the shares of cuBLAS and cuDNN
               --max-gflop   on CPU/emulated: the largest op run (bigger convs are scaled down, others skipped)
+              --max-elements on CPU/emulated: the largest activation run (default 2^24 CPU, 2^20 emulated)
             Markdown on stdout, progress on stderr, JSON with --json.""";
 
     public static void main(String[] args) {
@@ -251,7 +254,7 @@ public final class Harness {
             case EMULATED -> 0.05;
         };
         this.maxFlops = (options.maxGflop() != null ? options.maxGflop() : defaultGflop) * 1e9;
-        this.maxActivationElements = switch (sizes) {
+        this.maxActivationElements = options.maxElements() != null ? options.maxElements() : switch (sizes) {
             case CUDA -> Long.MAX_VALUE;
             case CPU -> 1L << 24;
             case EMULATED -> 1L << 20;
