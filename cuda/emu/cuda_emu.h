@@ -117,7 +117,14 @@ struct KernelEntry {
     Trampoline call;
     int arity;
     const unsigned char* argSizes;  // sizeof each parameter, for the launch-time check
+    const unsigned char* argKinds;  // ARG_SCALAR, ARG_POINTER or ARG_STRUCT (a by-value struct) per parameter
 };
+enum ArgKind : unsigned char { ARG_SCALAR = 0, ARG_POINTER = 1, ARG_STRUCT = 2 };
+template <typename T>
+constexpr unsigned char arg_kind() {
+    using U = std::remove_cv_t<std::remove_reference_t<T>>;
+    return std::is_pointer_v<U> ? ARG_POINTER : std::is_class_v<U> ? ARG_STRUCT : ARG_SCALAR;
+}
 
 void register_kernel(const KernelEntry& e);
 
@@ -140,11 +147,12 @@ template <typename... A>
 struct Registrar {
     static_assert(((sizeof(A) < 256) && ...), "argument sizes are recorded in one byte");
     static inline const unsigned char sizes[sizeof...(A) + 1] = {static_cast<unsigned char>(sizeof(A))..., 0};
+    static inline const unsigned char kinds[sizeof...(A) + 1] = {arg_kind<A>()..., 0};
     static void trampoline(void* fn, void** params) {
         call_with_params(reinterpret_cast<void (*)(A...)>(fn), params, std::index_sequence_for<A...>{});
     }
     Registrar(const char* name, void (*fn)(A...)) {
-        register_kernel(KernelEntry{name, reinterpret_cast<void*>(fn), &trampoline, (int)sizeof...(A), sizes});
+        register_kernel(KernelEntry{name, reinterpret_cast<void*>(fn), &trampoline, (int)sizeof...(A), sizes, kinds});
     }
 };
 template <typename... A>

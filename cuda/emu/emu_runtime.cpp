@@ -524,6 +524,22 @@ int jkemu_kernel_arity(const char* name) {
 }
 
 /**
+ * The kernel's signature: up to `max` parameter sizes (bytes) and kinds (0 scalar, 1 pointer,
+ * 2 by-value struct) into the arrays; returns the parameter count, or -1 when no kernel has that
+ * name. For the emulated CUDA driver (cuda/emu/driver), which copies arguments as the GPU does.
+ */
+int jkemu_kernel_signature(const char* name, unsigned char* sizes, unsigned char* kinds, int max) {
+    auto it = registry().find(name ? name : "");
+    if (it == registry().end()) return -1;
+    const KernelEntry& k = it->second;
+    for (int i = 0; i < k.arity && i < max; ++i) {
+        if (sizes) sizes[i] = k.argSizes[i];
+        if (kinds) kinds[i] = k.argKinds[i];
+    }
+    return k.arity;
+}
+
+/**
  * Launches `name` as cuLaunchKernel would: params[i] points at argument i, whose size the caller
  * states in argSizes[i] (checked against the kernel's signature). mode: 0 fibers, 1 threads,
  * 2 serial. Returns null on success, else a message (valid until the next call on this thread).

@@ -134,6 +134,17 @@ public final class CudaLauncher implements KernelLauncher {
         return new KernelFootprint(regs[0], smem[0], "cuFuncGetAttribute");
     }
 
+    /** Buffers of this launcher not freed yet (for leak tests). */
+    public int liveBuffers() { return live.size(); }
+
+    /** Device memory in use, in bytes, as {@code cuMemGetInfo} reports it (total minus free; every process). */
+    public long usedDeviceBytes() {
+        enter();
+        long[] free = {0}, total = {0};
+        call("cuMemGetInfo", () -> cuMemGetInfo(free, total));
+        return total[0] - free[0];
+    }
+
     /**
      * For other GPU code in this package (cuBLAS): makes this launcher's context current on the
      * calling thread and returns the stream every launch goes to, so work queued on it is ordered
@@ -267,7 +278,8 @@ public final class CudaLauncher implements KernelLauncher {
         call("cuMemcpyDtoDAsync", () -> cuMemcpyDtoDAsync(d.ptr, s.ptr, count * Float.BYTES, stream));
     }
 
-    private CUfunction function(String name) {
+    /** The function of that name in the module (cached); package-private for the emulated-driver tests. */
+    CUfunction function(String name) {
         return functions.computeIfAbsent(name, n -> {
             CUfunction f = new CUfunction();
             call("cuModuleGetFunction(" + n + "): no such kernel in the fatbin", () -> cuModuleGetFunction(f, module, n));

@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * On a GPU: cuBLAS (GemmAlgorithm.CUBLAS) against the double reference, with and without the
  * bias + activation pass, and every hand-written kernel configuration against cuBLAS on shapes up
- * to 1024 (tails included). A 1024-deep reduction against the FP64 reference also shows that TF32
+ * to 1024 (tails included; up to 131 on the emulated CUDA driver). A 1024-deep reduction against the FP64 reference also shows that TF32
  * is off: TF32's 10-bit mantissa would miss the FP32 tolerance by about two orders of magnitude.
  * Where cuBLAS is not usable (no libcublas.so.12) the cuBLAS tests are skipped, and CUBLAS must
  * throw an IllegalStateException that says why.
@@ -38,6 +38,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class GemmCublasGpuTest extends BackendTestBase {
 
     @Override protected Backend createBackend() { return TestBackends.open(BackendKind.CUDA); }
+
+    /** Full shapes on a GPU; the emulator's on the emulated CUDA driver. */
+    @Override protected dev.jkernels.testing.Scale scale() { return TestBackends.cudaScale(); }
 
     private static boolean cublasUsable() { return CudaProbe.verdict().cublasUsable(); }
 
@@ -53,10 +56,15 @@ class GemmCublasGpuTest extends BackendTestBase {
         }
     }
 
+    /** On the emulated CUDA driver the big shapes shrink; the 1024-deep reduction (TF32 off) stays. */
+    private static boolean emulatorSized() { return TestBackends.cudaScale() == dev.jkernels.testing.Scale.SMALL; }
+
     static List<GemmCase> cublasCases() {
         List<GemmCase> cases = new ArrayList<>();
         for (int t = 0; t < 4; t++) cases.add(GemmCase.plain(129, 67, 131).withTrans((t & 1) != 0, (t & 2) != 0));
-        cases.add(GemmCase.plain(1024, 1024, 1024));
+        cases.add(emulatorSized() ? GemmCase.plain(33, 17, 1024) : GemmCase.plain(1024, 1024, 1024));
+        cases.add(GemmCase.plain(1, 1, 1));
+        cases.add(GemmCase.plain(7, 129, 3).withAlphaBeta(0f, 2f));
         cases.add(GemmCase.plain(257, 131, 300).withAlphaBeta(0.5f, -1.5f));
         cases.add(GemmCase.plain(65, 127, 33).withBias(true));
         for (Activation act : List.of(Activation.relu(), Activation.gelu(), Activation.leakyRelu(0.2f))) {
@@ -85,9 +93,13 @@ class GemmCublasGpuTest extends BackendTestBase {
 
     static List<Versus> versusCases() {
         List<Versus> out = new ArrayList<>();
-        List<GemmCase> shapes = List.of(GemmCase.plain(1024, 1024, 1024), GemmCase.plain(1023, 1025, 997),
-                GemmCase.plain(513, 257, 129).withTrans(true, true).withAlphaBeta(0.75f, 0.5f),
-                GemmCase.plain(256, 384, 640).withTrans(false, true).withBias(true).withActivation(Activation.silu()));
+        List<GemmCase> shapes = emulatorSized()
+                ? List.of(GemmCase.plain(129, 67, 131), GemmCase.plain(65, 127, 33).withTrans(true, false),
+                        GemmCase.plain(67, 33, 65).withTrans(true, true).withAlphaBeta(0.75f, 0.5f),
+                        GemmCase.plain(64, 96, 80).withTrans(false, true).withBias(true).withActivation(Activation.silu()))
+                : List.of(GemmCase.plain(1024, 1024, 1024), GemmCase.plain(1023, 1025, 997),
+                        GemmCase.plain(513, 257, 129).withTrans(true, true).withAlphaBeta(0.75f, 0.5f),
+                        GemmCase.plain(256, 384, 640).withTrans(false, true).withBias(true).withActivation(Activation.silu()));
         for (GemmKernels.Config c : GemmKernels.Config.values()) for (GemmCase s : shapes) out.add(new Versus(c, s));
         return out;
     }
@@ -119,17 +131,40 @@ class GemmCublasGpuTest extends BackendTestBase {
         GemmVariantsTest.tolerance(tc).times(2).assertClose(v.toString(), ours, cublas);
     }
 
+    /**
+     * CUBLAS works exactly when the probe says cuBLAS is usable; where it is not (no libcublas.so.12)
+     * it throws an IllegalStateException that says why, and every other algorithm still works.
+     */
     @Test
-    void cublasWithoutLibraryThrowsTheReason() {
-        Assumptions.assumeFalse(cublasUsable(), "cuBLAS is usable here");
+    void cublasWorksExactlyWhenTheProbeSaysSo() {
         try (TensorScope scope = new TensorScope()) {
-            Tensor a = scope.track(backend.zeros(4, 4));
-            Tensor b = scope.track(backend.zeros(4, 4));
-            IllegalStateException e = assertThrows(IllegalStateException.class,
-                    () -> backend.gemm(GemmSpec.builder().algorithm(GemmAlgorithm.CUBLAS).build(), a, b, null));
-            assertTrue(e.getMessage().contains("cuBLAS"), e.getMessage());
-            // every other algorithm still works
+            Tensor a = scope.track(backend.tensor(new float[] {1, 2, 3, 4}, 2, 2));
+            Tensor b = scope.track(backend.tensor(new float[] {5, 6, 7, 8}, 2, 2));
+            GemmSpec cublas = GemmSpec.builder().algorithm(GemmAlgorithm.CUBLAS).build();
+            if (cublasUsable()) {
+                float[] c = scope.track(backend.gemm(cublas, a, b, null)).toArray();
+                org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {19, 22, 43, 50}, c, "cuBLAS " + CudaProbe.verdict().cublasReason());
+            } else {
+                IllegalStateException e = assertThrows(IllegalStateException.class, () -> backend.gemm(cublas, a, b, null));
+                assertTrue(e.getMessage().contains("cuBLAS"), e.getMessage());
+            }
+            // every other algorithm works either way
             scope.track(backend.gemm(GemmSpec.plain(), a, b, null));
         }
+    }
+
+    /** beta = 0: C is not read, so NaN in C never reaches the result (cuBLAS's documented semantics). */
+    @Test
+    void cublasWithBetaZeroIgnoresNaNInC() {
+        Assumptions.assumeTrue(cublasUsable(), () -> "cuBLAS not usable: " + CudaProbe.verdict().cublasReason());
+        GemmCase tc = GemmCase.plain(33, 65, 17);
+        float[] a = RandomData.uniform(RandomData.seedOf(tc, 1), tc.m() * tc.k());
+        float[] b = RandomData.uniform(RandomData.seedOf(tc, 2), tc.k() * tc.n());
+        float[] nan = new float[tc.m() * tc.n()];
+        java.util.Arrays.fill(nan, Float.NaN);
+        double[] expected = Reference.gemm(tc.m(), tc.n(), tc.k(), a, false, b, false, 1f, 0f, new float[nan.length], null,
+                Activation.identity());
+        float[] got = gemm(tc.spec().toBuilder().algorithm(GemmAlgorithm.CUBLAS).build(), tc, a, b, null, nan);
+        GemmVariantsTest.tolerance(tc).assertClose("cuBLAS, beta 0, C = NaN", got, expected);
     }
 }

@@ -31,9 +31,15 @@ class KernelBackendConcurrencyTest {
     private static final int THREADS = 8;
     private static final int ROUNDS = 25;
 
+    /** The backend under test (the CUDA subclass: {@code Backends.cuda(0)}). */
+    protected Backend open() { return TestBackends.open(BackendKind.EMULATED); }
+
+    /** Live device allocations of {@code backend}'s launcher. */
+    protected long liveAllocations(Backend backend) { return EmulatedLauncher.liveAllocations(); }
+
     @Test void eightThreadsOnOneBackend() throws Exception {
-        try (Backend backend = TestBackends.open(BackendKind.EMULATED)) {
-            long liveBefore = EmulatedLauncher.liveAllocations();
+        try (Backend backend = open()) {
+            long liveBefore = liveAllocations(backend);
             ExecutorService pool = Executors.newFixedThreadPool(THREADS);
             CountDownLatch start = new CountDownLatch(1);
             List<Future<Integer>> results = new ArrayList<>();
@@ -78,7 +84,7 @@ class KernelBackendConcurrencyTest {
             for (Future<Integer> f : results) total += f.get(5, TimeUnit.MINUTES);
             pool.shutdown();
             assertEquals(THREADS * ROUNDS, total);
-            assertEquals(liveBefore, EmulatedLauncher.liveAllocations(), "live emulator allocations after every tensor closed");
+            assertEquals(liveBefore, liveAllocations(backend), "live device allocations after every tensor closed");
         }
     }
 }

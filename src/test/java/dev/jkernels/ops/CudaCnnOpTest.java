@@ -9,4 +9,7 @@ import org.junit.jupiter.api.Tag;
 @Tag("gpu")
 class CudaCnnOpTest extends AbstractCnnOpTest {
     @Override protected Backend createBackend() { return TestBackends.open(BackendKind.CUDA); }
+
+    /** Full shapes on a GPU; the emulator's on the emulated CUDA driver. */
+    @Override protected dev.jkernels.testing.Scale scale() { return TestBackends.cudaScale(); }
 }

@@ -13,4 +13,7 @@ class CudaConv2dOpTest extends AbstractConv2dOpTest {
     }
 
     @Override protected Backend createBackend() { return TestBackends.open(BackendKind.CUDA); }
+
+    /** Full shapes on a GPU; the emulator's on the emulated CUDA driver. */
+    @Override protected dev.jkernels.testing.Scale scale() { return TestBackends.cudaScale(); }
 }

@@ -14,4 +14,7 @@ class CudaGemmOpTest extends AbstractGemmOpTest {
     }
 
     @Override protected Backend createBackend() { return TestBackends.open(BackendKind.CUDA); }
+
+    /** Full shapes on a GPU; the emulator's on the emulated CUDA driver. */
+    @Override protected dev.jkernels.testing.Scale scale() { return TestBackends.cudaScale(); }
 }

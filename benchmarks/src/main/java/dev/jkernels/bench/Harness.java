@@ -207,8 +207,10 @@ public final class Harness {
     private final PrintStream progress;
     /** The GPU path: KernelBackend.timeMillis, L2 flushes, cuBLAS beside every GEMM (CUDA; the emulator in tests). */
     private final boolean cuda;
-    /** Whether the backend really is a GPU (labels, limits). */
+    /** Whether the backend really is a GPU (labels, limits); never on the emulated CUDA driver. */
     private final boolean gpu;
+    /** CUDA through the jkernels emulated driver: the GPU code path, the emulator's sizes and labels. */
+    private final boolean emulatedDriver;
     private final int copyFloats, flushFloats;
     private final double maxFlops;
     private final long maxActivationElements;
@@ -218,40 +220,56 @@ public final class Harness {
     private int checkFailures;
 
     Harness(Backend backend, Options options, Anchors anchors, PrintStream progress) {
-        // 1 GiB each way for the copy on the GPU (as the anchors), 64 MiB on the CPU
+        // 1 GiB each way for the copy on the GPU (as the anchors), 64 MiB on the CPU and the emulated driver
         this(backend, options, anchors, progress, backend.kind() == BackendKind.CUDA,
-                backend.kind() == BackendKind.CUDA ? 1 << 28 : 1 << 24, FLUSH_FLOATS);
+                isGpu(backend) ? 1 << 28 : 1 << 24, emulatedDriver(backend) ? 1 << 20 : FLUSH_FLOATS);
     }
+
+    /**
+     * Whether {@code backend} runs on the jkernels emulated CUDA driver (cuda/emu/driver: JCuda on the
+     * CPU emulator, for tests and rig rehearsals): a CUDA backend whose figures are never GPU figures.
+     */
+    static boolean emulatedDriver(Backend backend) {
+        return backend.kind() == BackendKind.CUDA && CudaProbe.verdict().emulatedDriver();
+    }
+
+    /** Whether the figures measured on {@code backend} are GPU figures: CUDA on a real GPU only. */
+    static boolean isGpu(Backend backend) { return backend.kind() == BackendKind.CUDA && !emulatedDriver(backend); }
 
     /** With the GPU path chosen explicitly, and smaller buffers: lets a test drive the CUDA code path on the emulator. */
     Harness(Backend backend, Options options, Anchors anchors, PrintStream progress, boolean gpuPath, int copyFloats, int flushFloats) {
         this.backend = backend;
-        this.gpu = backend.kind() == BackendKind.CUDA;
+        this.emulatedDriver = emulatedDriver(backend);
+        this.gpu = backend.kind() == BackendKind.CUDA && !emulatedDriver;
         this.copyFloats = copyFloats;
         this.flushFloats = flushFloats;
         this.options = options;
         this.anchors = anchors;
         this.progress = progress;
         this.cuda = gpuPath && backend instanceof KernelBackend;
-        double defaultGflop = switch (backend.kind()) {
+        BackendKind sizes = emulatedDriver ? BackendKind.EMULATED : backend.kind();  // the emulated driver: the emulator's sizes
+        double defaultGflop = switch (sizes) {
             case CUDA -> Double.POSITIVE_INFINITY;
             case CPU -> 20;
             case EMULATED -> 0.05;
         };
         this.maxFlops = (options.maxGflop() != null ? options.maxGflop() : defaultGflop) * 1e9;
-        this.maxActivationElements = options.maxElements() != null ? options.maxElements() : switch (backend.kind()) {
+        this.maxActivationElements = options.maxElements() != null ? options.maxElements() : switch (sizes) {
             case CUDA -> Long.MAX_VALUE;
             case CPU -> 1L << 24;
             case EMULATED -> 1L << 20;
         };
     }
 
+    private String kindLabel() { return emulatedDriver ? "the EMULATED CUDA driver" : backend.kind().name(); }
+
     BenchResult run(Workloads w) { return run(w, r -> {}); }
 
     /** Runs {@code w}; {@code snapshot} receives the partial result after each workload (for --json). */
     BenchResult run(Workloads w, java.util.function.Consumer<BenchResult> snapshot) {
         progress.println("harness: backend " + backend.name() + " (" + backend.description() + ")"
-                + (gpu ? "" : " -- NOT a GPU: " + (backend.kind() == BackendKind.CPU ? "the CPU backend" : "the emulator (CUDA kernels on the CPU)")));
+                + (gpu ? "" : " -- NOT a GPU: " + (backend.kind() == BackendKind.CPU ? "the CPU backend"
+                        : emulatedDriver ? "the jkernels EMULATED CUDA driver (JCuda on the CPU emulator)" : "the emulator (CUDA kernels on the CPU)")));
         List<BenchResult.GemmRow> gemm = new ArrayList<>();
         List<BenchResult.ConvRow> conv = new ArrayList<>();
         List<BenchResult.ActivationRow> act = new ArrayList<>();
@@ -291,7 +309,9 @@ public final class Harness {
 
     private BenchResult result(BenchResult.Copy copy, List<BenchResult.GemmRow> gemm, List<BenchResult.ConvRow> conv,
                                List<BenchResult.ActivationRow> act, List<BenchResult.FusedRow> fused, boolean complete) {
-        String note = switch (backend.kind()) {
+        String note = emulatedDriver
+                ? "EMULATED CUDA driver (a rehearsal, not a GPU): the kernels ran through JCuda on the CPU emulator; no figure here is a GPU figure."
+                : switch (backend.kind()) {
             case CUDA -> null;
             case CPU -> "CPU backend: these are CPU figures, not GPU figures (no GPU was used).";
             case EMULATED -> "Emulated backend: the CUDA kernels ran on the CPU; times say nothing about a GPU.";
@@ -301,7 +321,9 @@ public final class Harness {
                 backend.kind().name(), backend.description(), gpu, note,
                 "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")",
                 System.getProperty("os.name") + " " + System.getProperty("os.arch"), Runtime.getRuntime().availableProcessors(),
-                gpu ? "CUDA events (kernel time)" : cuda ? "KernelBackend.timeMillis (wall clock on the emulator)" : "wall clock around op + synchronize",
+                gpu ? "CUDA events (kernel time)"
+                        : emulatedDriver && cuda ? "CUDA events on the emulated driver (wall clock of the CPU emulator)"
+                        : cuda ? "KernelBackend.timeMillis (wall clock on the emulator)" : "wall clock around op + synchronize",
                 cuda ? "before each repeat of problems under " + (FLUSH_BELOW_BYTES >> 20) + " MiB (" + (4L * flushFloats >> 20) + " MiB copy)"
                         : "none (not a GPU)",
                 options.warmup(), options.reps(), options.seed(), copy, cuda ? cublasNote : "not on this backend (CUDA only)",
@@ -469,7 +491,7 @@ public final class Harness {
                 return;
             }
             c = full.withBatch(batch);
-            scaled = "batch " + full.n() + "→" + batch + " on " + backend.kind().name();
+            scaled = "batch " + full.n() + "→" + batch + " on " + kindLabel();
         }
         final Workloads.Conv cv = c;
         String name = scaled == null ? cv.name() : cv.name() + " (" + scaled + ")";
@@ -564,7 +586,7 @@ public final class Harness {
     private BenchResult.ActivationRow runActivation(String an, long requested) {
         long n = Math.min(requested, maxActivationElements);
         Activation act = Activation.parse(an);
-        String label = n == requested ? an : an + " (n " + requested + "→" + n + " on " + backend.kind().name() + ")";
+        String label = n == requested ? an : an + " (n " + requested + "→" + n + " on " + kindLabel() + ")";
         Double anchorGbps = anchors == null || n != requested ? null : anchors.activation(an, n).map(Anchors.Activation::gbps).orElse(null);
         float[] x = random(n, seedFor("act" + an), 4f);
         try (TensorScope s = new TensorScope()) {
@@ -591,6 +613,6 @@ public final class Harness {
 
     private String skippedTooLarge(double flops) {
         return String.format(Locale.ROOT, "skipped on %s: too large (%.1f GFLOP > %.2f; the full list is for the GPU)",
-                backend.kind().name(), flops / 1e9, maxFlops / 1e9);
+                kindLabel(), flops / 1e9, maxFlops / 1e9);
     }
 }

@@ -110,10 +110,16 @@ public final class Sweep {
         this.log = log;
         this.deadline = System.nanoTime() + (long) (o.limitS() * 1e9);
         DeviceProfile d = kb.deviceProfile();
-        out.addProperty("about", "Kernel time (CUDA events on a GPU; wall clock on the emulator, for plumbing only) of every "
+        // On the emulated CUDA driver (a rehearsal) nothing here is a GPU figure: the family is not an
+        // sm_XY name, so MeasuredWinners refuses this file even if it is copied into the resources.
+        boolean emulated = Harness.emulatedDriver(kb);
+        out.addProperty("about", (emulated ? "EMULATED CUDA driver (a rehearsal, not a GPU): wall clock of the CPU emulator "
+                + "through JCuda; these are not GPU figures and not GPU winners. " : "")
+                + "Kernel time (CUDA events on a GPU; wall clock on the emulator, for plumbing only) of every "
                 + "GEMM configuration and split-K factor and every conv configuration per public workload; median of "
                 + o.reps() + " after " + o.warmup() + " warm-up runs. 'winners' is what MeasuredWinners reads.");
-        out.addProperty("family", d.family());
+        out.addProperty("gpu", Harness.isGpu(kb));
+        out.addProperty("family", emulated ? "emulated (not " + d.family() + ")" : d.family());
         out.addProperty("device", kb.description());
         out.addProperty("smCount", d.smCount());
         out.addProperty("backend", kb.kind().toString());

@@ -33,6 +33,15 @@ import java.util.Optional;
  * <p>Thread-safe; the probe never throws: every failure becomes a verdict.
  */
 public final class CudaProbe {
+    /**
+     * The device name of the jkernels emulated CUDA driver (cuda/emu/driver/): JCuda on the CPU
+     * emulator, for tests and rig rehearsals. Never a GPU.
+     */
+    public static final String EMULATED_DEVICE_NAME = "jkernels emulated GPU";
+    /** Set to 1 with JKERNELS_REQUIRE_GPU=1 to let the emulated driver through (tests, rehearsals). */
+    public static final String ALLOW_EMULATED_ENV = "JKERNELS_ALLOW_EMULATED_DRIVER";
+    public static final String ALLOW_EMULATED_PROPERTY = "jkernels.allowEmulatedDriver";
+
     /** The library JCublas 12.6 links against. */
     public static final String CUBLAS_LIBRARY = "libcublas.so.12";
 
@@ -81,6 +90,17 @@ public final class CudaProbe {
         boolean hasFatbin();
         String cudaTargets();
         String osName();
+        /** JKERNELS_REQUIRE_GPU (or -Djkernels.requireGpu) is set. */
+        default boolean requireGpu() { return flag("jkernels.requireGpu", "JKERNELS_REQUIRE_GPU"); }
+        /** JKERNELS_ALLOW_EMULATED_DRIVER (or -Djkernels.allowEmulatedDriver) is set. */
+        default boolean allowEmulatedDriver() { return flag(ALLOW_EMULATED_PROPERTY, ALLOW_EMULATED_ENV); }
+    }
+
+    /** A boolean setting: the system property, else the environment variable; unset, "", "0" and "false" are false. */
+    static boolean flag(String property, String env) {
+        String v = System.getProperty(property);
+        if (v == null) v = System.getenv(env);
+        return v != null && !v.isBlank() && !v.trim().equals("0") && !v.trim().equalsIgnoreCase("false");
     }
 
     /** What the driver said: its version, cuInit's error (null on success), and the devices. */
@@ -160,6 +180,20 @@ public final class CudaProbe {
                     + ") lists none", q.driverVersion(), devices);
         }
 
+        // The emulated driver (cuda/emu/driver): usable, but never taken for a GPU.
+        boolean emulated = devices.stream().anyMatch(DeviceInfo::emulated);
+        String emulatedWhy = "";
+        if (emulated) {
+            emulatedWhy = "EMULATED CUDA driver: " + driverLib.get() + " from " + env.location(driverLib.get()).orElse("the library path")
+                    + " is the jkernels emulated driver (device '" + EMULATED_DEVICE_NAME
+                    + "', the kernels on the CPU emulator), not a GPU; nothing measured through it is a GPU figure. ";
+            if (env.requireGpu() && !env.allowEmulatedDriver()) {
+                return r.fail(Problem.EMULATED_DRIVER, emulatedWhy + "JKERNELS_REQUIRE_GPU=1 rejects it (set "
+                        + ALLOW_EMULATED_ENV + "=1 as well to run on it anyway, as the tests and the rig rehearsal do)",
+                        q.driverVersion(), devices);
+            }
+        }
+
         // 4. Driver new enough for the kernels' nvcc.
         Optional<String> tooOld = driverTooOld(q.driverVersion(), buildCuda);
         if (tooOld.isPresent()) return r.fail(Problem.DRIVER_TOO_OLD, tooOld.get(), q.driverVersion(), devices);
@@ -177,7 +211,7 @@ public final class CudaProbe {
                     + lowest + " (" + targets + "), the devices are " + devices, q.driverVersion(), devices);
         }
 
-        String why = "driver CUDA " + CudaVerdict.formatCudaVersion(q.driverVersion()) + ", " + devices.size()
+        String why = emulatedWhy + "driver CUDA " + CudaVerdict.formatCudaVersion(q.driverVersion()) + ", " + devices.size()
                 + (devices.size() == 1 ? " device " : " devices ") + devices
                 + ", kernels built by nvcc " + (buildCuda == null ? "(version not recorded)" : buildCuda)
                 + (targets.isEmpty() ? "" : " for " + targets);
@@ -190,7 +224,7 @@ public final class CudaProbe {
                     + " path is off, the kernels still run): " + cublasError.get();
         } else {
             try {
-                cublasWhy = env.queryCublas() + " (" + CUBLAS_LIBRARY + " from "
+                cublasWhy = (emulated ? "EMULATED: " : "") + env.queryCublas() + " (" + CUBLAS_LIBRARY + " from "
                         + env.location(CUBLAS_LIBRARY).orElse("the library path") + ")";
                 cublas = true;
             } catch (LinkageError | RuntimeException e) {
@@ -357,8 +391,22 @@ public final class CudaProbe {
         static Optional<String> location(String name) {
             try {
                 File f = com.sun.jna.NativeLibrary.getInstance(name).getFile();
-                return f == null ? Optional.empty() : Optional.of(f.getPath());
+                if (f != null && f.isAbsolute()) return Optional.of(f.getPath());
+                // dlopen found it on the library path: the process's mappings say where
+                return mappedPath(name).or(() -> f == null ? Optional.empty() : Optional.of(f.getPath()));
             } catch (LinkageError e) {
+                return Optional.empty();
+            }
+        }
+
+        /** The file a loaded library {@code name} is mapped from (Linux: /proc/self/maps), if any. */
+        static Optional<String> mappedPath(String name) {
+            Path maps = Path.of("/proc/self/maps");
+            if (!Files.isReadable(maps)) return Optional.empty();
+            try (var lines = Files.lines(maps)) {
+                return lines.map(l -> l.substring(l.indexOf('/') < 0 ? l.length() : l.indexOf('/')).trim())
+                        .filter(p -> p.endsWith("/" + name)).findFirst();
+            } catch (java.io.IOException | java.io.UncheckedIOException e) {
                 return Optional.empty();
             }
         }

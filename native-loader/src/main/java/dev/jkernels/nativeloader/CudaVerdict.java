@@ -44,7 +44,12 @@ public record CudaVerdict(boolean cudaUsable, String reason, boolean cublasUsabl
         /** No device has a compute capability this build's kernels can run on. */
         DEVICE_TOO_OLD,
         /** The probe itself failed unexpectedly; the reason carries the exception. */
-        PROBE_FAILED
+        PROBE_FAILED,
+        /**
+         * The driver is the jkernels emulated CUDA driver (no GPU) and {@code JKERNELS_REQUIRE_GPU=1}
+         * is set without {@code JKERNELS_ALLOW_EMULATED_DRIVER=1}.
+         */
+        EMULATED_DRIVER
     }
 
     public CudaVerdict {
@@ -57,6 +62,12 @@ public record CudaVerdict(boolean cudaUsable, String reason, boolean cublasUsabl
             throw new IllegalArgumentException("cudaUsable=" + cudaUsable + " contradicts problem=" + problem);
         }
     }
+
+    /**
+     * Whether the CUDA driver here is the jkernels emulated driver (cuda/emu/driver: JCuda on the CPU
+     * emulator): then nothing measured through it is a GPU figure, usable or not.
+     */
+    public boolean emulatedDriver() { return devices.stream().anyMatch(DeviceInfo::emulated); }
 
     /** The driver's CUDA version as {@code major.minor}, if a driver answered. */
     public Optional<String> driverVersionString() {

@@ -11,6 +11,12 @@ package dev.jkernels.nativeloader;
  */
 public record DeviceInfo(int index, String name, int computeMajor, int computeMinor, long totalMemoryBytes) {
 
+    /**
+     * Whether this is the jkernels emulated CUDA driver's device ({@value CudaProbe#EMULATED_DEVICE_NAME}:
+     * cuda/emu/driver, the kernels on the CPU emulator), not a GPU.
+     */
+    public boolean emulated() { return name != null && name.startsWith(CudaProbe.EMULATED_DEVICE_NAME); }
+
     /** The SASS target name of this device, e.g. {@code sm_90}. */
     public String sm() { return "sm_" + computeMajor + computeMinor; }
 

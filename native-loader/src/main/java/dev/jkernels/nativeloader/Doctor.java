@@ -34,12 +34,17 @@ public final class Doctor {
         }
         CudaVerdict v = CudaProbe.verdict();
         print(v, System.out);
-        if (requireGpu && !v.cudaUsable()) System.exit(1);
+        // --require-gpu: a GPU, not the emulated driver (unless JKERNELS_ALLOW_EMULATED_DRIVER=1, for rehearsals).
+        boolean allowEmulated = CudaProbe.flag(CudaProbe.ALLOW_EMULATED_PROPERTY, CudaProbe.ALLOW_EMULATED_ENV);
+        if (requireGpu && (!v.cudaUsable() || (v.emulatedDriver() && !allowEmulated))) System.exit(1);
     }
 
     /** Writes the whole report for {@code v} to {@code out}. */
     public static void print(CudaVerdict v, PrintStream out) {
-        out.println("jkernels doctor");
+        out.println(v.emulatedDriver()
+                ? "jkernels doctor: EMULATED CUDA DRIVER, NOT A GPU (libcuda.so.1 is the jkernels emulated driver: the"
+                        + " kernels run on the CPU emulator through JCuda; nothing measured here is a GPU figure)"
+                : "jkernels doctor");
         out.println();
         out.println("System");
         row(out, "OS", System.getProperty("os.name") + " " + System.getProperty("os.version"));
@@ -92,6 +97,8 @@ public final class Doctor {
         String require = setting("jkernels.requireGpu", "JKERNELS_REQUIRE_GPU");
         row(out, "JKERNELS_BACKEND", forced == null ? "unset" : forced);
         row(out, "JKERNELS_REQUIRE_GPU", require == null ? "unset" : require);
+        String allow = setting(CudaProbe.ALLOW_EMULATED_PROPERTY, CudaProbe.ALLOW_EMULATED_ENV);
+        row(out, CudaProbe.ALLOW_EMULATED_ENV, allow == null ? "unset" : allow);
         String auto = forced != null && !forced.isBlank() ? forced.trim() + " (forced by JKERNELS_BACKEND)"
                 : v.cudaUsable() ? "cuda:0" : "cpu (CUDA not usable)";
         row(out, "Backends.auto()", auto);

@@ -19,7 +19,7 @@ class CudaProbeDecisionTest {
     static class Fake implements CudaProbe.Env {
         Optional<String> driverLibrary = Optional.of("libcuda.so.1");
         String libcudaError, libcublasError, jcuda = "12.6.0", build = "13.0", targets = "sm_75,sm_80,sm_86,sm_89,sm_90";
-        boolean fatbin = true;
+        boolean fatbin = true, requireGpu, allowEmulated;
         CudaProbe.DriverAnswer answer = new CudaProbe.DriverAnswer(13000, null, false, List.of(H200));
         Throwable driverThrows, cublasThrows;
         final AtomicInteger driverQueries = new AtomicInteger();
@@ -43,6 +43,8 @@ class CudaProbeDecisionTest {
         @Override public boolean hasFatbin() { return fatbin; }
         @Override public String cudaTargets() { return targets; }
         @Override public String osName() { return "Linux amd64"; }
+        @Override public boolean requireGpu() { return requireGpu; }
+        @Override public boolean allowEmulatedDriver() { return allowEmulated; }
 
         private static void sneaky(Throwable t) {
             if (t instanceof RuntimeException r) throw r;
@@ -184,5 +186,37 @@ class CudaProbeDecisionTest {
         CudaVerdict v = assertDoesNotThrow(() -> decide(f));
         assertEquals(Problem.PROBE_FAILED, v.problem());
         assertTrue(v.reason().contains("corrupt jar"), v.reason());
+    }
+
+    private static final DeviceInfo EMULATED = new DeviceInfo(0, CudaProbe.EMULATED_DEVICE_NAME, 9, 0, 150_754_820_096L);
+
+    @Test
+    void emulatedDriverIsUsableButSaysSoFirst() {
+        Fake f = new Fake();
+        f.answer = new CudaProbe.DriverAnswer(13000, null, false, List.of(EMULATED));
+        CudaVerdict v = decide(f);
+        assertTrue(v.cudaUsable(), v.reason());
+        assertTrue(v.emulatedDriver());
+        assertTrue(v.reason().startsWith("EMULATED CUDA driver: libcuda.so.1 from /opt/shim/libcuda.so.1"), v.reason());
+        assertTrue(v.reason().contains("not a GPU"), v.reason());
+        assertTrue(v.cublasReason().startsWith("EMULATED"), v.cublasReason());
+        assertFalse(decide(new Fake()).emulatedDriver(), "an H200 is not the emulated driver");
+    }
+
+    @Test
+    void requireGpuRejectsTheEmulatedDriverUnlessAllowed() {
+        Fake f = new Fake();
+        f.answer = new CudaProbe.DriverAnswer(13000, null, false, List.of(EMULATED));
+        f.requireGpu = true;
+        CudaVerdict v = decide(f);
+        assertFalse(v.cudaUsable());
+        assertEquals(Problem.EMULATED_DRIVER, v.problem());
+        assertTrue(v.reason().contains("JKERNELS_REQUIRE_GPU=1 rejects it") && v.reason().contains(CudaProbe.ALLOW_EMULATED_ENV), v.reason());
+        assertTrue(v.emulatedDriver(), "the verdict still names the emulated device");
+        f.allowEmulated = true;
+        assertTrue(decide(f).cudaUsable());
+        Fake gpu = new Fake();
+        gpu.requireGpu = true;
+        assertTrue(decide(gpu).cudaUsable(), "a real GPU under JKERNELS_REQUIRE_GPU=1");
     }
 }
