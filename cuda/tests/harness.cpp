@@ -14,6 +14,7 @@
 //            oob       the out-of-bounds write (ASan must abort the process)
 //            race      the tiled kernel without __syncthreads (TSan must report; fibers: wrong results)
 #include "jkernels/activation.cuh"
+#include "../conv/conv_fast_common.cuh"
 
 #include <cmath>
 #include <cstdio>
@@ -184,9 +185,11 @@ void check_activation(const ActName& a, const char* variant, long long n, unsign
 }
 
 #include "harness_gemm_conv.inc"
+#include "harness_conv_fast.inc"
 
 void suite_real() {
     suite_gemm_conv();
+    suite_conv_fast();
     // Lengths: 1, primes, around the float4 boundary, more than one block, more than a grid-stride pass.
     const long long lengths[] = {1, 3, 4, 5, 31, 257, 1031, 2053};
     for (const ActName& a : kActs) {
