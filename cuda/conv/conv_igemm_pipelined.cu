@@ -251,10 +251,10 @@ JK_UNROLL
                                                              dilationW, groups, channelTiles, pixelTiles, ep); \
     }                                                                                                        \
     JK_REGISTER_KERNEL(jk_conv_igemm_##BM##x##BN##_##LAYOUT)
-JK_CONV_IGEMM_DEFINE(128, 128, 2, nchw, false)
-JK_CONV_IGEMM_DEFINE(128, 128, 2, nhwc, true)
+JK_CONV_IGEMM_DEFINE(128, 128, 1, nchw, false)
+JK_CONV_IGEMM_DEFINE(128, 128, 1, nhwc, true)
 JK_CONV_IGEMM_DEFINE(128, 64, 3, nchw, false)
 JK_CONV_IGEMM_DEFINE(128, 64, 3, nhwc, true)
-JK_CONV_IGEMM_DEFINE(64, 64, 5, nchw, false)
-JK_CONV_IGEMM_DEFINE(64, 64, 5, nhwc, true)
+JK_CONV_IGEMM_DEFINE(64, 64, 4, nchw, false)
+JK_CONV_IGEMM_DEFINE(64, 64, 4, nhwc, true)
 #undef JK_CONV_IGEMM_DEFINE

@@ -6,5 +6,13 @@ public enum ConvAlgorithm {
     /** One thread per output element, loops over C·R·S: the reference kernel. */
     DIRECT,
     /** Implicit GEMM: im2col tiles gathered on the fly into shared memory, nothing materialised. */
-    IMPLICIT_GEMM
+    IMPLICIT_GEMM,
+    /** Implicit GEMM with the pipelined loader, 8×8 per thread, pre-transformed filters (tile by shape). */
+    IMPLICIT_GEMM_PIPELINED,
+    /** The depthwise kernel: groups == C, any channel multiplier. */
+    DEPTHWISE,
+    /** Winograd F(2×2, 3×3): 3×3 filters, stride 1, dilation 1, groups 1. Never chosen by AUTO. */
+    WINOGRAD,
+    /** A 1×1 stride-1 unpadded convolution as one plain GEMM (NHWC; NCHW with N = 1 and no bias). */
+    GEMM_1X1
 }

@@ -29,6 +29,7 @@ public final class KernelBackend extends AbstractBackend {
         this.launcher = launcher;
         this.kind = kind;
         this.name = name;
+        this.filterCache = new ConvFilterCache(launcher);
     }
 
     /**
@@ -79,10 +80,11 @@ public final class KernelBackend extends AbstractBackend {
             launcher.free(b);
             throw e;
         }
-        return new DeviceStorage(launcher, b, count);
+        return new DeviceStorage(launcher, b, count, filterCache::forget);
     }
 
     @Override protected void copyBetween(Tensor src, Tensor dst) {
+        buffer(dst).noteWrite();
         if (src.backend() == this) {
             launcher.copy(buffer(src), buffer(dst), src.size());
         } else {
@@ -102,7 +104,11 @@ public final class KernelBackend extends AbstractBackend {
             cublas = null;
         }
         try {
-            if (blas != null) blas.close();
+            try {
+                filterCache.close();
+            } finally {
+                if (blas != null) blas.close();
+            }
         } finally {
             launcher.close();
         }
@@ -125,6 +131,7 @@ public final class KernelBackend extends AbstractBackend {
 
     @Override protected void runGemm(GemmSpec spec, int m, int n, int k, Tensor a, Tensor b, Tensor bias, Tensor c) {
         String op = "gemm M=" + m + " N=" + n + " K=" + k + " " + spec + " on " + name;
+        buffer(c).noteWrite();
         DeviceBuffer biasBuffer = bias == null ? null : buffer(bias);
         if (spec.algorithm() == GemmAlgorithm.CUBLAS) {
             CublasGemm blas = cublas(op);
@@ -138,22 +145,56 @@ public final class KernelBackend extends AbstractBackend {
         launcher.launch(GemmKernels.launch(config, spec, m, n, k, buffer(a), buffer(b), biasBuffer, buffer(c), op));
     }
 
+    /** The filters transformed for the second-generation conv kernels, cached per filter buffer. */
+    private final ConvFilterCache filterCache;
+
+    /** For tests: transforms run and live entries of the filter cache. */
+    long filterTransforms() { return filterCache.transforms(); }
+
+    int filterCacheSize() { return filterCache.size(); }
+
     @Override protected void runConv2d(Conv2dSpec spec, Conv2dGeometry g, Activation activation, Tensor input, Tensor filters,
                                        Tensor bias, Tensor output) {
         String op = "conv2d " + spec + " input " + input.shape() + " filters " + filters.shape() + " activation " + activation
                 + " on " + name;
-        ConvKernels.Config config = ConvKernels.choose(spec.algorithm(), g);
-        launcher.launch(ConvKernels.launch(config, g, activation, buffer(input), buffer(filters),
-                bias == null ? null : buffer(bias), buffer(output), op));
+        DeviceBuffer biasBuffer = bias == null ? null : buffer(bias);
+        buffer(output).noteWrite();
+        ConvFastKernels.Selection sel = ConvFastKernels.choose(spec.algorithm(), g);
+        if (sel.legacy() != null) {
+            launcher.launch(ConvKernels.launch(sel.legacy(), g, activation, buffer(input), buffer(filters), biasBuffer,
+                    buffer(output), op));
+            return;
+        }
+        runConvVariant(sel.variant(), g, buffer(input), buffer(filters), buffer(output),
+                EpilogueArgs.builder().bias(biasBuffer).activation(activation).build(), op + " [" + sel + "]");
+    }
+
+    /** Runs a second-generation conv variant (transforming and caching the filters as it needs). */
+    void runConvVariant(ConvFastKernels.Variant v, Conv2dGeometry g, DeviceBuffer input, DeviceBuffer filters,
+                        DeviceBuffer output, EpilogueArgs ep, String op) {
+        switch (v) {
+            case GEMM_1X1 -> launcher.launch(ConvFastKernels.gemm1x1(g, input, filters, output, ep, op));
+            case DEPTHWISE -> launcher.launch(ConvFastKernels.launch(v, g, input, filters, output, ep, op));
+            default -> {
+                String why = v.unsupportedReason(g);
+                if (why != null) throw new IllegalArgumentException("conv2d " + v.cudaName() + ": " + why);
+                ConvFilterCache.Form form = v == ConvFastKernels.Variant.WINOGRAD_2X2_3X3
+                        ? ConvFilterCache.Form.WINOGRAD : ConvFilterCache.gemmForm(g.layout());
+                filterCache.run(filters, form, g, op,
+                        prepared -> launcher.launch(ConvFastKernels.launch(v, g, input, prepared, output, ep, op)));
+            }
+        }
     }
 
     @Override protected void runActivation(Activation activation, Tensor x, Tensor y) {
         String op = "activation " + activation + " forward on " + x.shape() + (x == y ? " (in place)" : "");
+        buffer(y).noteWrite();
         launcher.launch(ActivationKernels.forward(activation, activationVariant, buffer(x), buffer(y), x.size(), op));
     }
 
     @Override protected void runActivationBackward(Activation activation, Tensor saved, Tensor dy, Tensor dx) {
         String op = "activation " + activation + " backward on " + saved.shape() + (dy == dx ? " (in place)" : "");
+        buffer(dx).noteWrite();
         launcher.launch(ActivationKernels.backward(activation, activationVariant, buffer(saved), buffer(dy), buffer(dx),
                 saved.size(), op));
     }
