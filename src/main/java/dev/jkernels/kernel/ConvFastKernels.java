@@ -165,7 +165,9 @@ public final class ConvFastKernels {
      * {@value #MIN_GEMM_CHANNELS} output channels per group the direct kernel; otherwise the
      * pipelined implicit GEMM with the largest tile (128×128, 128×64, 64×64) that is at most
      * half empty in channels and still gives a full wave of blocks on {@code sms} SMs, else the
-     * smallest. Winograd only when asked for.
+     * smallest. Winograd only when asked for. WINOGRAD, DEPTHWISE and GEMM_1X1 run their kernel
+     * where it applies and fall back to AUTO's choice elsewhere; DIRECT and IMPLICIT_GEMM are the
+     * first-generation kernels ({@link ConvKernels}).
      *
      * @throws IllegalArgumentException when a named algorithm cannot take the shape
      */
@@ -175,11 +177,11 @@ public final class ConvFastKernels {
             case IMPLICIT_GEMM:
                 return new Selection(null, ConvKernels.choose(algorithm, g), "asked for " + algorithm);
             case WINOGRAD:
-                return named(Variant.WINOGRAD_2X2_3X3, g, "asked for WINOGRAD");
+                return preferred(Variant.WINOGRAD_2X2_3X3, g, sms);
             case DEPTHWISE:
-                return named(Variant.DEPTHWISE, g, "asked for DEPTHWISE");
+                return preferred(Variant.DEPTHWISE, g, sms);
             case GEMM_1X1:
-                return named(Variant.GEMM_1X1, g, "asked for GEMM_1X1");
+                return preferred(Variant.GEMM_1X1, g, sms);
             case IMPLICIT_GEMM_PIPELINED:
                 return named(pipelinedTile(g, sms), g, "asked for IMPLICIT_GEMM_PIPELINED; " + tileWhy(g, sms));
             default:
@@ -203,6 +205,21 @@ public final class ConvFastKernels {
 
     /** {@link #choose(ConvAlgorithm, Conv2dGeometry, int)} on {@value #DEFAULT_SMS} SMs. */
     public static Selection choose(ConvAlgorithm algorithm, Conv2dGeometry g) { return choose(algorithm, g, DEFAULT_SMS); }
+
+    /**
+     * WINOGRAD, DEPTHWISE and GEMM_1X1 ask for a specialised kernel where it applies: the variant when
+     * it can take {@code g}, else what AUTO runs (the selection says why). Launch a variant by name
+     * ({@link #launch}) to have an unsupported shape rejected instead.
+     */
+    private static Selection preferred(Variant v, Conv2dGeometry g, int sms) {
+        String no = v.unsupportedReason(g);
+        if (v == Variant.GEMM_1X1 && no == null && g.layout() == Layout.NCHW) {
+            no = "NCHW 1x1 as GEMM only through a launch by name (a bias would be per row)";
+        }
+        if (no == null) return new Selection(v, null, "asked for " + v.cudaName());
+        Selection auto = choose(dev.jkernels.ConvAlgorithm.AUTO, g, sms);
+        return new Selection(auto.variant(), auto.legacy(), v.cudaName() + " does not apply (" + no + "); as AUTO: " + auto.why());
+    }
 
     private static Selection named(Variant v, Conv2dGeometry g, String why) {
         String no = v.unsupportedReason(g);
