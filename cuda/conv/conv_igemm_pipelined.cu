@@ -14,11 +14,12 @@
 // t + 1 in flight while tile t is computed (register-staged double buffering).
 //
 // The gather without divisions: each pixel row of the block tile is decoded once, at the start, by
-// all threads together (row table in shared memory: the row's input offset, its clamped first input
-// row and column, its output offset). Each thread owns one reduction column (one tap, or one float4
+// all threads together (row table in shared memory: the address of the row's first tap, its clamped
+// first input row and column, its output offset). Each thread owns one reduction column (one tap, or one float4
 // of four channels of a tap in NHWC) of the k-tile; its (c, r, s) advances by BK per k-tile as a
 // mixed-radix counter (a constant number of adds and compares per k-tile, no division). A gathered
-// element then costs two adds, two unsigned compares and a 64-bit add. There is no "no such tap"
+// element then costs two adds, two unsigned compares and one IMAD.WIDE (row address + a 32-bit
+// offset inside the image: Java keeps C·H·W below 2^31, the batch may be any size). There is no "no such tap"
 // sentinel: rows past M and taps past the reduction carry a start that no tap can bring inside the
 // image (see conv_fast::clamp_start), so no stride or padding can alias a real input row.
 //
@@ -71,7 +72,7 @@ __device__ __forceinline__ void conv_igemm(const float* __restrict__ input, cons
 
     alignas(16) __shared__ float As[2][BK][LDA];  // As[buf][j][m]
     alignas(16) __shared__ float Bs[2][BK][BN];   // Bs[buf][j][k]
-    alignas(16) __shared__ int4 rowTable[BM];     // {input offset lo, hi, first row, first column}
+    alignas(16) __shared__ int4 rowTable[BM];     // {first-tap address lo, hi, first row, first column}
     __shared__ index_t outBase[BM];               // output offset of (m, channel 0 of the group), -1 past M
 
     const int tid = threadIdx.x;
@@ -98,7 +99,10 @@ __device__ __forceinline__ void conv_igemm(const float* __restrict__ input, cons
             const int iw = conv_fast::clamp_start((long long)q * strideW - padLeft, W, spanW);
             const index_t off = NHWC ? ((n * H + ih) * W + iw) * C + (index_t)g * cPerGroup
                                      : (n * C + (index_t)g * cPerGroup) * HW + (index_t)ih * W + iw;
-            e = make_int4((int)(unsigned)(off & 0xffffffffLL), (int)(off >> 32), ih, iw);
+            // The address of the row's (clamped) first tap, as integer bits: it may lie outside the
+            // input (padding), but it is only dereferenced plus a column offset that lands inside.
+            const unsigned long long at = (unsigned long long)(uintptr_t)input + (unsigned long long)off * sizeof(float);
+            e = make_int4((int)(unsigned)(at & 0xffffffffULL), (int)(unsigned)(at >> 32), ih, iw);
             outBase[i] = NHWC ? m * K + (index_t)g * kPerGroup : (n * K + (index_t)g * kPerGroup) * PQ + pq;
         } else {
             e = make_int4(0, 0, H, W);  // H + r·dilH >= H for every tap: never inside
@@ -116,8 +120,12 @@ __device__ __forceinline__ void conv_igemm(const float* __restrict__ input, cons
     col.d0 = jj % b0;
     col.d1 = (jj / b0) % b1;
     col.d2 = jj / (b0 * b1);
+#ifdef JK_SASS_NHWC_VEC_ONLY  // static analysis only (benchmarks/static): the float4 path's code alone
+    const bool vecA = NHWC;
+#else
     const bool vecA = NHWC && (cPerGroup % 4 == 0) && (C % 4 == 0) &&
                       ((reinterpret_cast<uintptr_t>(input) & 15u) == 0);
+#endif
 
     // B: unit u = tid + l·THREADS is row u / (BN/4), float4 column (u % (BN/4))·4 of the tile.
     const float* bBase = filtersB + (index_t)g * reduction * kgPad + k0;
@@ -130,12 +138,16 @@ __device__ __forceinline__ void conv_igemm(const float* __restrict__ input, cons
         const int c = NHWC ? col.d0 : col.d2, r = NHWC ? col.d2 : col.d1, s = NHWC ? col.d1 : col.d0;
         const bool colOk = NHWC ? r < R : c < cPerGroup;
         const int dh = r * dilH, dw = s * dilW;
-        const index_t colOff = NHWC ? ((index_t)dh * W + dw) * C + c : (index_t)c * HW + (index_t)dh * W + dw;
+        // Inside one image (Java: C·H·W < 2^31), so 32 bits; wraps harmlessly for taps never read.
+        const int colOff = (int)(NHWC ? ((unsigned)dh * (unsigned)W + (unsigned)dw) * (unsigned)C + (unsigned)c
+                                      : (unsigned)c * (unsigned)HW + (unsigned)dh * (unsigned)W + (unsigned)dw);
 JK_UNROLL
         for (int l = 0; l < A_LOADS; ++l) {
             const int4 e = rowTable[mi + l * ROWS_PER_PASS];
             const bool ok = colOk && inside(e.z + dh, H) && inside(e.w + dw, W);
-            const float* p = input + ((((index_t)e.y) << 32) | (unsigned)e.x) + colOff;
+            const float* row = reinterpret_cast<const float*>(
+                (uintptr_t)(((unsigned long long)(unsigned)e.y << 32) | (unsigned)e.x));
+            const float* p = row + colOff;
             if (!NHWC) {
                 aReg[l] = ok ? p[0] : 0.f;
             } else if (vecA) {
@@ -149,8 +161,8 @@ JK_UNROLL
                 for (int u = 0; u < 4; ++u) {
                     const int dhu = t.d2 * dilH, dwu = t.d1 * dilW;
                     const bool oku = t.d2 < R && inside(e.z + dhu, H) && inside(e.w + dwu, W);
-                    const index_t offu = ((index_t)dhu * W + dwu) * C + t.d0;
-                    aReg[l * 4 + u] = oku ? input[((((index_t)e.y) << 32) | (unsigned)e.x) + offu] : 0.f;
+                    const int offu = (int)(((unsigned)dhu * (unsigned)W + (unsigned)dwu) * (unsigned)C + (unsigned)t.d0);
+                    aReg[l * 4 + u] = oku ? row[offu] : 0.f;
                     t.add(1, 0, 0, b0, b1);
                 }
             }

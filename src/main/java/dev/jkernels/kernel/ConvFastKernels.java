@@ -104,6 +104,10 @@ public final class ConvFastKernels {
                         return "the dilated window (" + (span + 1) + "x" + (spanW + 1) + ") plus the image (" + g.h() + "x" + g.w()
                                 + ") passes 2^31 - 1 rows or columns";
                     }
+                    long image = (long) g.c() * g.h() * g.w();
+                    if (image > Integer.MAX_VALUE) {
+                        return "one input image (C·H·W = " + image + ") passes 2^31 elements (the gather's in-image offsets are 32-bit)";
+                    }
                     long pixelTiles = GemmKernels.ceilDiv((long) g.n() * g.p() * g.q(), tilePixels);
                     long blocks = pixelTiles * GemmKernels.ceilDiv(g.filtersPerGroup(), tileChannels) * g.groups();
                     if (blocks > Integer.MAX_VALUE) return "the grid needs " + blocks + " blocks (more than 2^31 - 1 in grid.x)";
