@@ -30,8 +30,12 @@
 // float4 stores with no transposition.
 //
 // Tile sizes (template parameters, one instantiation each): 128 x 128 (256 threads, 64
-// accumulators, 36 KiB of shared memory: two blocks per SM) for wide layers; 128 x 64 (128 threads)
-// and 64 x 64 (64 threads) for narrower layers and small images, where a big tile would be padding.
+// accumulators, ~38 KiB of shared memory) for wide layers; 128 x 64 (128 threads) and 64 x 64 (64
+// threads) for narrower layers and small images, where a big tile would be padding. ptxas gives
+// each ~165-185 registers (64 accumulators, 16 fragment and 16 staging registers, the gather's
+// addresses): 8 warps per SM for 128 x 128 (capping it at 128 registers spills), 12 and 10 for the
+// others; a k-tile is 1024 FMAs per thread, which hides the staged loads of the next one.
+// (benchmarks/results/2026-12-01-static/conv.md has the figures.)
 #include "conv_fast_common.cuh"
 
 namespace jk {
@@ -66,7 +70,11 @@ __device__ __forceinline__ void conv_igemm(const float* __restrict__ input, cons
     constexpr int ROWS_PER_PASS = THREADS / ACOLS;
     constexpr int A_LOADS = BM / ROWS_PER_PASS;
     constexpr int B_LOADS = BK * BN / 4 / THREADS;
-    constexpr int LDA = BM + 4;               // keeps float4 alignment; spreads the transposed stores
+    // Row padding of As, a multiple of 4 (float4 fragment reads stay aligned) chosen so that a warp's
+    // transposed stores are conflict-free: in NCHW a warp stores 32 / ROWS_PER_PASS columns j of
+    // ROWS_PER_PASS consecutive m each, so column j must start ROWS_PER_PASS banks after column j - 1;
+    // in NHWC it stores 32 consecutive m (or two runs of 16, four columns apart: 4·68 ≡ 16 banks).
+    constexpr int LDA = BM + (NHWC ? 4 : ROWS_PER_PASS);
     static_assert(THREADS % ACOLS == 0 && BM % ROWS_PER_PASS == 0, "the gather map must tile the A tile");
     static_assert(B_LOADS * THREADS * 4 == BK * BN, "the B tile splits evenly into float4s");
 
@@ -148,11 +156,12 @@ JK_UNROLL
             const float* row = reinterpret_cast<const float*>(
                 (uintptr_t)(((unsigned long long)(unsigned)e.y << 32) | (unsigned)e.x));
             const float* p = row + colOff;
+            // __ldg: the address is rebuilt from integer bits, so say it is global (LDG, not a generic LD).
             if (!NHWC) {
-                aReg[l] = ok ? p[0] : 0.f;
+                aReg[l] = ok ? __ldg(p) : 0.f;
             } else if (vecA) {
                 float4 v = make_float4(0.f, 0.f, 0.f, 0.f);
-                if (ok) v = *reinterpret_cast<const float4*>(p);
+                if (ok) v = __ldg(reinterpret_cast<const float4*>(p));
                 aReg[l * 4 + 0] = v.x; aReg[l * 4 + 1] = v.y; aReg[l * 4 + 2] = v.z; aReg[l * 4 + 3] = v.w;
             } else {
                 // Channels not in float4s: the four taps j0+jj..+3 each by their own (c, s, r).
@@ -162,7 +171,7 @@ JK_UNROLL
                     const int dhu = t.d2 * dilH, dwu = t.d1 * dilW;
                     const bool oku = t.d2 < R && inside(e.z + dhu, H) && inside(e.w + dwu, W);
                     const int offu = (int)(((unsigned)dhu * (unsigned)W + (unsigned)dwu) * (unsigned)C + (unsigned)t.d0);
-                    aReg[l * 4 + u] = oku ? row[offu] : 0.f;
+                    aReg[l * 4 + u] = oku ? __ldg(row + offu) : 0.f;
                     t.add(1, 0, 0, b0, b1);
                 }
             }
