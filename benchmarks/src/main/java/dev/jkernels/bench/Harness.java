@@ -4,6 +4,7 @@ import dev.jkernels.Activation;
 import dev.jkernels.Backend;
 import dev.jkernels.BackendKind;
 import dev.jkernels.Backends;
+import dev.jkernels.ConvAlgorithm;
 import dev.jkernels.Conv2dSpec;
 import dev.jkernels.GemmAlgorithm;
 import dev.jkernels.GemmSpec;
@@ -47,7 +48,7 @@ public final class Harness {
     /** The command line, parsed. */
     public record Options(String backend, Path workloads, Path json, Path anchors, int reps, int warmup,
                           boolean quick, Set<String> only, long seed, List<GemmAlgorithm> gemmAlgorithms,
-                          Double maxGflop) {
+                          Double maxGflop, List<ConvAlgorithm> convAlgorithms) {
 
         static final Set<String> OPS = Set.of("gemm", "conv2d", "activation", "fused");
 
@@ -60,6 +61,7 @@ public final class Harness {
             long seed = 42;
             List<GemmAlgorithm> algs = List.of(GemmAlgorithm.AUTO);
             Double maxGflop = null;
+            List<ConvAlgorithm> convAlgs = List.of(ConvAlgorithm.AUTO);
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 switch (a) {
@@ -94,13 +96,20 @@ public final class Harness {
                         }
                         algs = List.copyOf(l);
                     }
+                    case "--conv-algorithms" -> {
+                        List<ConvAlgorithm> l = new ArrayList<>();
+                        for (String s : value(args, ++i, a).split(",")) l.add(ConvAlgorithm.valueOf(s.trim().toUpperCase(Locale.ROOT)));
+                        if (!l.contains(ConvAlgorithm.AUTO)) l.add(0, ConvAlgorithm.AUTO);  // AUTO's row carries the fused rows
+                        convAlgs = List.copyOf(l);
+                    }
                     case "-h", "--help" -> throw new HelpRequested();
                     default -> throw new IllegalArgumentException("unknown option " + a + " (try --help)");
                 }
             }
             if (quick && workloads != null) throw new IllegalArgumentException("--quick and --workloads exclude each other");
             return new Options(backend, workloads, json, anchors, reps != null ? reps : quick ? 5 : 10,
-                    warmup != null ? warmup : quick ? 2 : 3, quick, Set.copyOf(only), seed, algs, maxGflop);
+                    warmup != null ? warmup : quick ? 2 : 3, quick, Set.copyOf(only), seed, algs, maxGflop,
+                    convAlgs);
         }
 
         private static String value(String[] args, int i, String option) {
@@ -129,10 +138,13 @@ public final class Harness {
             usage: Harness [--backend cpu|cuda|emulated|auto] [--quick] [--workloads FILE] [--only gemm,conv2d,activation,fused]
                            [--reps N] [--warmup N] [--json FILE] [--anchors anchors.json] [--seed N]
                            [--gemm-algorithms AUTO,NAIVE,TILED,REGISTER_BLOCKED,WARP_TILED] [--max-gflop X]
+                           [--conv-algorithms AUTO,DIRECT,IMPLICIT_GEMM,IMPLICIT_GEMM_PIPELINED,WINOGRAD,...]
               --quick       a small CPU-sized list (the README's main job); default backend auto
               --workloads   a workloads.json (default: the public list kept in this jar)
               --anchors     PyTorch figures from the rig (anchors.py) for the shares of cuBLAS and cuDNN
               --max-gflop   on CPU/emulated: the largest op run (bigger convs are scaled down, others skipped)
+              --conv-algorithms  conv2d rows per algorithm (AUTO always; named kernels run where they apply,
+                            e.g. WINOGRAD on 3x3 stride 1, DEPTHWISE on groups = C, else AUTO's kernel)
             Markdown on stdout, progress on stderr, JSON with --json.""";
 
     public static void main(String[] args) {
@@ -499,6 +511,27 @@ public final class Harness {
             }
             progress.printf(Locale.ROOT, "conv %s: %s%n", name, convMs == null ? o.message()
                     : String.format(Locale.ROOT, "%.4f ms, %.3f TFLOP/s", convMs, tflops));
+            // The other conv algorithms asked for: one row each, same data, same check.
+            for (ConvAlgorithm alg : options.convAlgorithms()) {
+                if (alg == ConvAlgorithm.AUTO || !convRows || backend.kind() == BackendKind.CPU) continue;
+                Conv2dSpec as = spec.toBuilder().algorithm(alg).build();
+                String rowName = name + " [" + alg + "]";
+                try {
+                    backend.conv2d(as, tx, tw, tb, ty);
+                    backend.synchronize();
+                } catch (IllegalArgumentException e) {
+                    conv.add(new BenchResult.ConvRow(rowName, cv.shape(), outputs, null, null, null, null, null, e.getMessage()));
+                    continue;
+                }
+                SpotCheck.Outcome oa = SpotCheck.check(ty.toArray(), SpotCheck.conv(x, wt, bias, cv, Activation.identity()),
+                        seedFor("check" + alg + cv.name()), where);
+                Double ms = record(oa) ? measure(() -> backend.conv2d(as, tx, tw, tb, ty), bytes) : null;
+                Double tf = ms == null ? null : BytesModel.tflopPerSecond(cv.flops(), ms);
+                conv.add(new BenchResult.ConvRow(rowName, cv.shape(), outputs, ms, tf, anchorTflops, BytesModel.share(tf, anchorTflops),
+                        oa.message(), null));
+                progress.printf(Locale.ROOT, "conv %s: %s%n", rowName, ms == null ? oa.message()
+                        : String.format(Locale.ROOT, "%.4f ms, %.3f TFLOP/s", ms, tf));
+            }
             if (!fusedRows) return;
 
             for (String an : activations) {
