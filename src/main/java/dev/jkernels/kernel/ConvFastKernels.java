@@ -176,6 +176,12 @@ public final class ConvFastKernels {
      * @throws IllegalArgumentException when a named algorithm cannot take the shape
      */
     public static Selection choose(ConvAlgorithm algorithm, Conv2dGeometry g, int sms) {
+        Variant forced = configuredOverride();
+        if (forced != null && (algorithm == ConvAlgorithm.AUTO || algorithm == ConvAlgorithm.IMPLICIT_GEMM_PIPELINED)
+                && forced.unsupportedReason(g) == null
+                && !(forced == Variant.GEMM_1X1 && g.layout() == Layout.NCHW)) {
+            return new Selection(forced, null, "forced by -D" + VARIANT_PROPERTY + "=" + forced.cudaName());
+        }
         switch (algorithm) {
             case DIRECT:
             case IMPLICIT_GEMM:
@@ -205,6 +211,26 @@ public final class ConvFastKernels {
         String why = tile.unsupportedReason(g);
         if (why != null) return new Selection(null, ConvKernels.Config.DIRECT, "the implicit GEMM cannot: " + why);
         return new Selection(tile, null, tileWhy(g, sms));
+    }
+
+    /** The system property that forces one variant (its cudaName) for AUTO, for tuning sweeps. */
+    public static final String VARIANT_PROPERTY = "jkernels.conv.variant";
+
+    /**
+     * The variant {@code -Djkernels.conv.variant=<cudaName>} forces for AUTO and
+     * IMPLICIT_GEMM_PIPELINED wherever it can take the shape (elsewhere the usual choice runs), or
+     * null when unset. Read on every call, so a benchmark can sweep the variants in one JVM.
+     *
+     * @throws IllegalArgumentException when the property names no variant
+     */
+    public static Variant configuredOverride() {
+        String v = System.getProperty(VARIANT_PROPERTY);
+        if (v == null || v.isBlank()) return null;
+        try {
+            return byName(v.trim());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(VARIANT_PROPERTY + ": " + e.getMessage());
+        }
     }
 
     /** {@link #choose(ConvAlgorithm, Conv2dGeometry, int)} on {@value #DEFAULT_SMS} SMs. */

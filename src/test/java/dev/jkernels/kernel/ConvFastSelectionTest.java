@@ -103,6 +103,25 @@ class ConvFastSelectionTest {
     }
 
     @Test
+    void aPropertyForcesAVariantWhereItApplies() {
+        Conv2dGeometry g = geometry(Layout.NCHW, 32, 64, 56, 56, 64, 3, 1, 1);
+        try {
+            System.setProperty(ConvFastKernels.VARIANT_PROPERTY, "winograd_2x2_3x3");
+            assertEquals(ConvFastKernels.Variant.WINOGRAD_2X2_3X3, auto(g).variant());
+            assertTrue(auto(g).why().startsWith("forced by -Djkernels.conv.variant"), auto(g).why());
+            // a strided conv: Winograd cannot, the usual choice runs
+            assertTrue(auto(geometry(Layout.NCHW, 32, 64, 56, 56, 64, 3, 2, 1)).variant().isImplicitGemm());
+            System.setProperty(ConvFastKernels.VARIANT_PROPERTY, "igemm_64x64");
+            assertEquals(ConvFastKernels.Variant.IGEMM_64X64, auto(g).variant());
+            System.setProperty(ConvFastKernels.VARIANT_PROPERTY, "nope");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> auto(g));
+            assertTrue(e.getMessage().startsWith("jkernels.conv.variant: conv2d variant: unknown name 'nope'"), e.getMessage());
+        } finally {
+            System.clearProperty(ConvFastKernels.VARIANT_PROPERTY);
+        }
+    }
+
+    @Test
     void variantsByNameAndTheirKernels() {
         assertEquals(ConvFastKernels.Variant.IGEMM_128X64, ConvFastKernels.byName("igemm_128x64"));
         assertEquals(ConvFastKernels.Variant.DEPTHWISE, ConvFastKernels.byName("DEPTHWISE"));
