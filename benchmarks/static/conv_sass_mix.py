@@ -30,9 +30,10 @@ def parse(path):
         m = re.search(r"(\d+) bytes spill stores, (\d+) bytes spill loads", line)
         if m and pending:
             ptx[pending]["spill_st"], ptx[pending]["spill_ld"] = int(m.group(1)), int(m.group(2))
-        m = re.search(r"Used (\d+) registers.*?(\d+) bytes smem", line)
+        m = re.search(r"Used (\d+) registers", line)
         if m and pending:
-            ptx[pending]["regs"], ptx[pending]["smem"] = int(m.group(1)), int(m.group(2))
+            sm = re.search(r"(\d+) bytes smem", line)
+            ptx[pending]["regs"], ptx[pending]["smem"] = int(m.group(1)), int(sm.group(1)) if sm else 0
         m = re.match(r"//-+ \.text\.(\w+) -+", line)
         if m:
             cur = m.group(1)

@@ -15,6 +15,12 @@
 // divisions) is once per output, not per tap.
 #include "conv_fast_common.cuh"
 
+#ifdef JK_EMULATOR
+#define JK_NO_UNROLL
+#else
+#define JK_NO_UNROLL _Pragma("unroll 1")
+#endif
+
 namespace jk {
 namespace conv_depthwise_kernels {
 
@@ -107,18 +113,23 @@ JK_UNROLL
             }
         }
         const index_t at = m * K + k0;
+        // One epilogue in a loop that is not unrolled: four inlined copies of the activation switch
+        // spilled; the epilogue is once per output, the taps dominate.
+        // (Selects, not acc[u]: a runtime index would move the array to local memory.)
+        float o0 = 0.f, o1 = 0.f, o2 = 0.f, o3 = 0.f;
+JK_NO_UNROLL
+        for (int u = 0; u < 4; ++u) {
+            const float a = u == 0 ? acc[0] : u == 1 ? acc[1] : u == 2 ? acc[2] : acc[3];
+            const float r = k0 + u < K ? conv_fast::apply_epilogue(ep, a, k0 + u, at + u, output) : 0.f;
+            if (u == 0) o0 = r; else if (u == 1) o1 = r; else if (u == 2) o2 = r; else o3 = r;
+        }
         if (vec) {
-            float4 o;
-            o.x = conv_fast::apply_epilogue(ep, acc[0], k0 + 0, at + 0, output);
-            o.y = conv_fast::apply_epilogue(ep, acc[1], k0 + 1, at + 1, output);
-            o.z = conv_fast::apply_epilogue(ep, acc[2], k0 + 2, at + 2, output);
-            o.w = conv_fast::apply_epilogue(ep, acc[3], k0 + 3, at + 3, output);
-            *reinterpret_cast<float4*>(output + at) = o;
+            *reinterpret_cast<float4*>(output + at) = make_float4(o0, o1, o2, o3);
         } else {
-JK_UNROLL
-            for (int u = 0; u < 4; ++u) {
-                if (k0 + u < K) output[at + u] = conv_fast::apply_epilogue(ep, acc[u], k0 + u, at + u, output);
-            }
+            if (k0 + 0 < K) output[at + 0] = o0;
+            if (k0 + 1 < K) output[at + 1] = o1;
+            if (k0 + 2 < K) output[at + 2] = o2;
+            if (k0 + 3 < K) output[at + 3] = o3;
         }
     }
 }

@@ -122,6 +122,7 @@ JK_UNROLL
     }
 
     // Output transform, 16 channels at a time: Ms[ξ][k 16][tile 32] in the (now free) shared memory.
+JK_UNROLL  // unrolled so that acc[half·4 + i] stays in registers (a runtime index would put it in local memory)
     for (int half = 0; half < 2; ++half) {
 JK_UNROLL
         for (int i = 0; i < 4; ++i)
