@@ -16,7 +16,6 @@ namespace conv {
 
 constexpr int kDirectThreads = 256;
 
-template <Act ACT>
 __device__ __forceinline__ void conv_direct(JK_CONV_PARAMS) {
     const int cPerGroup = C / groups, kPerGroup = K / groups;
     const index_t total = (index_t)N * K * P * Q;
@@ -57,18 +56,14 @@ __device__ __forceinline__ void conv_direct(JK_CONV_PARAMS) {
                 }
             }
         }
-        output[idx] = epilogue<ACT>(acc, bias != nullptr ? bias[k] : 0.f, actAlpha);
+        output[idx] = epilogue_activation(ep, epilogue_linear_at(ep, acc, output, k, idx), k);
     }
 }
 
 }  // namespace conv
 }  // namespace jk
 
-#define JK_CONV_DIRECT_ENTRY(E, s)                                                           \
-    extern "C" __global__ void __launch_bounds__(jk::conv::kDirectThreads)                    \
-        jk_conv_direct_##s(JK_CONV_PARAMS) {                                                  \
-        jk::conv::conv_direct<jk::Act::E>(JK_CONV_ARGS);                                      \
-    }                                                                                         \
-    JK_REGISTER_KERNEL(jk_conv_direct_##s)
-JK_ACTIVATIONS(JK_CONV_DIRECT_ENTRY)
-#undef JK_CONV_DIRECT_ENTRY
+extern "C" __global__ void __launch_bounds__(jk::conv::kDirectThreads) jk_conv_direct(JK_CONV_PARAMS) {
+    jk::conv::conv_direct(JK_CONV_ARGS);
+}
+JK_REGISTER_KERNEL(jk_conv_direct)

@@ -12,7 +12,7 @@
 
 #include "jkernels/common.cuh"
 #include "jkernels/activation.cuh"
-#include "conv_epilogue_stub.cuh"
+#include "jkernels/epilogue.cuh"
 
 namespace jk {
 namespace conv_fast {

@@ -36,7 +36,7 @@ namespace conv {
 // An input row or column no tap can reach: marks padding pixels and columns past the reduction.
 constexpr int kOutside = -(1 << 29);
 
-template <int BM, int BN, int BK, int TM, int TN, Act ACT>
+template <int BM, int BN, int BK, int TM, int TN>
 __device__ __forceinline__ void conv_implicit_gemm(JK_CONV_PARAMS) {
     constexpr int THREADS = (BM / TM) * (BN / TN);
     constexpr int A_LOADS = BM * BK / THREADS, B_LOADS = BN * BK / THREADS;
@@ -45,8 +45,9 @@ __device__ __forceinline__ void conv_implicit_gemm(JK_CONV_PARAMS) {
     static_assert(A_LOADS * THREADS == BM * BK && B_LOADS * THREADS == BN * BK, "even loads");
     static_assert(TM % 4 == 0, "rows are taken four at a time");
 
-    __shared__ float As[BK * LDA];  // As[j][m]
-    __shared__ float Bs[BK * LDB];  // Bs[j][k]
+    __shared__ float smem[BK * (LDA + LDB)];  // the two tiles; after the main loop, the epilogue's scratch
+    float* As = smem;                          // As[j][m]
+    float* Bs = smem + BK * LDA;               // Bs[j][k]
     // Tap table for the BK columns of a step, double-buffered: [buffer][column].
     __shared__ index_t tapOffset[2][BK];  // channel offset in the input: c·H·W (NCHW) or c (NHWC)
     __shared__ int tapRow[2][BK];         // r·dilationH, kOutside past the reduction
@@ -155,6 +156,7 @@ JK_UNROLL
         __syncthreads();
     }
 
+    // Epilogue (epilogue.cuh): linear part in place, the activation, then the stores.
 JK_UNROLL
     for (int i = 0; i < TM; ++i) {
         const index_t m = m0 + (i / 4) * (BM / (TM / 4)) + threadRow * 4 + (i % 4);
@@ -166,7 +168,26 @@ JK_UNROLL
             if (kc >= kPerGroup) continue;
             const int k = g * kPerGroup + kc;
             const index_t at = nhwc ? m * K + k : (n * K + k) * PQ + pq;
-            output[at] = epilogue<ACT>(acc[i][j], bias != nullptr ? bias[k] : 0.f, actAlpha);
+            acc[i][j] = epilogue_linear_at(ep, acc[i][j], output, k, at);
+        }
+    }
+    if (epilogue_has_activation(ep)) {
+        epilogue_activate_staged<TM * TN, BK * (LDA + LDB) / THREADS, THREADS>(ep, &acc[0][0], smem, tid, [&](int e) -> index_t {
+            const int kc = k0 + threadCol * TN + e % TN;
+            return kc < kPerGroup ? (index_t)g * kPerGroup + kc : -1;
+        });
+    }
+JK_UNROLL
+    for (int i = 0; i < TM; ++i) {
+        const index_t m = m0 + (i / 4) * (BM / (TM / 4)) + threadRow * 4 + (i % 4);
+        if (m >= M) continue;
+        const index_t n = m / PQ, pq = m - n * PQ;
+JK_UNROLL
+        for (int j = 0; j < TN; ++j) {
+            const int kc = k0 + threadCol * TN + j;
+            if (kc >= kPerGroup) continue;
+            const int k = g * kPerGroup + kc;
+            output[nhwc ? m * K + k : (n * K + k) * PQ + pq] = acc[i][j];
         }
     }
 }
@@ -174,14 +195,12 @@ JK_UNROLL
 }  // namespace conv
 }  // namespace jk
 
-// Entry points: jk_conv_implicit_gemm_<BM>x<BN>_<activation>.
-#define JK_CONV_IG_DEFINE(BM, BN, BK, TM, TN, E, s)                                                 \
-    extern "C" __global__ void __launch_bounds__((BM / TM) * (BN / TN), 2)                          \
-        jk_conv_implicit_gemm_##BM##x##BN##_##s(JK_CONV_PARAMS) {                                   \
-        jk::conv::conv_implicit_gemm<BM, BN, BK, TM, TN, jk::Act::E>(JK_CONV_ARGS);                 \
-    }                                                                                               \
-    JK_REGISTER_KERNEL(jk_conv_implicit_gemm_##BM##x##BN##_##s)
-#define JK_CONV_IG_ENTRY_128x64(E, s) JK_CONV_IG_DEFINE(128, 64, 8, 8, 4, E, s)
-#define JK_CONV_IG_ENTRY_64x32(E, s) JK_CONV_IG_DEFINE(64, 32, 8, 4, 4, E, s)
-JK_ACTIVATIONS(JK_CONV_IG_ENTRY_128x64)
-JK_ACTIVATIONS(JK_CONV_IG_ENTRY_64x32)
+// Entry points: jk_conv_implicit_gemm_<BM>x<BN>, one per tile configuration (the activation is in ep).
+#define JK_CONV_IG_DEFINE(BM, BN, BK, TM, TN)                                                               \
+    extern "C" __global__ void __launch_bounds__((BM / TM) * (BN / TN), 2) jk_conv_implicit_gemm_##BM##x##BN( \
+        JK_CONV_PARAMS) {                                                                                   \
+        jk::conv::conv_implicit_gemm<BM, BN, BK, TM, TN>(JK_CONV_ARGS);                                     \
+    }                                                                                                       \
+    JK_REGISTER_KERNEL(jk_conv_implicit_gemm_##BM##x##BN)
+JK_CONV_IG_DEFINE(128, 64, 8, 8, 4)
+JK_CONV_IG_DEFINE(64, 32, 8, 4, 4)

@@ -121,13 +121,24 @@ struct KernelEntry {
 
 void register_kernel(const KernelEntry& e);
 
+// Argument i is copied out of params[i] byte by byte: a by-value struct (jk::Epilogue, 64 bytes)
+// arrives in a slot the caller laid out, which need not be aligned for the struct type.
+template <typename T>
+inline T load_param(const void* p) {
+    static_assert(std::is_trivially_copyable_v<T>, "kernel parameters are trivially copyable");
+    T v;
+    std::memcpy(static_cast<void*>(&v), p, sizeof(T));
+    return v;
+}
+
 template <typename... A, std::size_t... I>
 inline void call_with_params(void (*f)(A...), void** p, std::index_sequence<I...>) {
-    f(*static_cast<std::remove_cv_t<std::remove_reference_t<A>>*>(p[I])...);
+    f(load_param<std::remove_cv_t<std::remove_reference_t<A>>>(p[I])...);
 }
 
 template <typename... A>
 struct Registrar {
+    static_assert(((sizeof(A) < 256) && ...), "argument sizes are recorded in one byte");
     static inline const unsigned char sizes[sizeof...(A) + 1] = {static_cast<unsigned char>(sizeof(A))..., 0};
     static void trampoline(void* fn, void** params) {
         call_with_params(reinterpret_cast<void (*)(A...)>(fn), params, std::index_sequence_for<A...>{});

@@ -4,31 +4,39 @@
 //
 // Every variant's entry point takes the same arguments in the same order, so the Java side builds
 // one argument list and only the grid and block change with the variant:
-//   (int M, int N, int K, float alpha, const float* A, int lda, int transA,
-//    const float* B, int ldb, int transB, float beta, float* C, int ldc,
-//    const float* bias /* [N] or null */, float actAlpha)
+//   (int M, int N, int K, const float* A, int lda, int transA, const float* B, int ldb, int transB,
+//    float* C, int ldc, jk::Epilogue ep)
+// ep (epilogue.cuh, by value) carries alpha, beta, bias, residual and the activation: one
+// instantiation per tile configuration serves every activation.
 #pragma once
 
 #include "jkernels/common.cuh"
-#include "jkernels/activation.cuh"
+#include "jkernels/epilogue.cuh"
 
 namespace jk {
 namespace gemm {
 
-#define JK_GEMM_PARAMS                                                                          \
-    int M, int N, int K, float alpha, const float* __restrict__ A, int lda, int transA,          \
-        const float* __restrict__ B, int ldb, int transB, float beta, float* __restrict__ C, \
-        int ldc, const float* __restrict__ bias, float actAlpha
-#define JK_GEMM_ARGS M, N, K, alpha, A, lda, transA, B, ldb, transB, beta, C, ldc, bias, actAlpha
+#define JK_GEMM_PARAMS                                                                                \
+    int M, int N, int K, const float* __restrict__ A, int lda, int transA, const float* __restrict__ B, \
+        int ldb, int transB, float* __restrict__ C, int ldc, jk::Epilogue ep
+#define JK_GEMM_ARGS M, N, K, A, lda, transA, B, ldb, transB, C, ldc, ep
 
-// DESIGN's fixed order: accumulate -> alpha*acc + beta*C -> + bias -> activation -> store.
-// cOld is only meaningful when beta != 0: callers never read C when beta == 0 (C may hold NaN).
-template <Act ACT>
-JK_HD float epilogue(float acc, float alpha, float beta, float cOld, float biasValue, float actAlpha) {
-    float v = alpha * acc;
-    if (beta != 0.f) v = fmaf(beta, cOld, v);
-    v += biasValue;
-    return Activation<ACT>::fwd(v, actAlpha);
+// DESIGN's fixed order for one element (m, n) of C: alpha*acc (+ beta*C) + bias[n] + residual[m][n]
+// -> activation -> store. C is read only when beta != 0 (it may hold NaN otherwise).
+__device__ __forceinline__ float epilogue_at(const Epilogue& ep, float acc, const float* __restrict__ c, int m, int n) {
+    const float old = ep.beta != 0.f ? *c : 0.f;
+    return epilogue_apply(ep, acc, old, n, (index_t)m * ep.residualLd + n);
+}
+
+// The first row and column of this block's BM x BN tile of C. The launch puts the dimension with
+// more tiles in grid x (up to 2^31 - 1 blocks; y and z hold 65 535): M tiles in x and N tiles in y,
+// or the other way round. The kernel tells which from gridDim.x: when both dimensions have the same
+// number of tiles the two readings cover the same tiles, so the test is never ambiguous.
+template <int BM, int BN>
+__device__ __forceinline__ void block_tile(int M, int N, int& m0, int& n0) {
+    const bool mInX = (int)gridDim.x == ceil_div(M, BM);
+    m0 = (int)(mInX ? blockIdx.x : blockIdx.y) * BM;
+    n0 = (int)(mInX ? blockIdx.y : blockIdx.x) * BN;
 }
 
 // float4 access needs a 16-byte aligned base and a leading dimension that keeps every row aligned.
@@ -36,40 +44,50 @@ JK_HD bool vec4_ok(const void* p, int ld) {
     return ((reinterpret_cast<uintptr_t>(p) & 15u) == 0) && ((ld & 3) == 0);
 }
 
-// Stores W consecutive results v[0..W) of row m, columns n..n+W, through the epilogue. float4 when
-// the whole segment is inside C and aligned (n is a multiple of 4 when W is), scalar otherwise.
-template <Act ACT, int W>
-__device__ __forceinline__ void store_row(float* __restrict__ C, int ldc, int M, int N, int m, int n,
-                                          const float* v, float alpha, float beta,
-                                          const float* __restrict__ bias, float actAlpha, bool vecC) {
+// The epilogue of a thread's W consecutive results v[0..W) of row m, columns n..n+W, in three
+// steps (the tiled kernels call them in this order for all their rows):
+//   linear_row   v = alpha*v (+ beta*C) + bias[n] + residual[m][n], in place, for the elements
+//                inside C (C read as float4 when the segment is inside C and aligned);
+//   epilogue_activate_staged (epilogue.cuh), when ep has an activation;
+//   store_row    float4 stores when the whole segment is inside C and aligned (n is a multiple of 4
+//                when W is), scalar otherwise.
+template <int W>
+__device__ __forceinline__ void linear_row(const float* __restrict__ C, int ldc, int M, int N, int m, int n, float* v,
+                                           const Epilogue& ep, bool vecC) {
     if (m >= M) return;
-    float* row = C + (index_t)m * ldc;
+    const float* row = C + (index_t)m * ldc;
+    const index_t resRow = (index_t)m * ep.residualLd;
     if (W % 4 == 0 && vecC && n + W <= N) {
 JK_UNROLL
         for (int j = 0; j < W; j += 4) {
             float4 old = make_float4(0.f, 0.f, 0.f, 0.f);
-            if (beta != 0.f) old = *reinterpret_cast<const float4*>(row + n + j);
-            float b0 = 0.f, b1 = 0.f, b2 = 0.f, b3 = 0.f;
-            if (bias != nullptr) {
-                b0 = bias[n + j]; b1 = bias[n + j + 1]; b2 = bias[n + j + 2]; b3 = bias[n + j + 3];
-            }
-            float4 out;
-            out.x = epilogue<ACT>(v[j + 0], alpha, beta, old.x, b0, actAlpha);
-            out.y = epilogue<ACT>(v[j + 1], alpha, beta, old.y, b1, actAlpha);
-            out.z = epilogue<ACT>(v[j + 2], alpha, beta, old.z, b2, actAlpha);
-            out.w = epilogue<ACT>(v[j + 3], alpha, beta, old.w, b3, actAlpha);
-            *reinterpret_cast<float4*>(row + n + j) = out;
+            if (ep.beta != 0.f) old = *reinterpret_cast<const float4*>(row + n + j);
+            v[j + 0] = epilogue_linear(ep, v[j + 0], old.x, n + j + 0, resRow + n + j + 0);
+            v[j + 1] = epilogue_linear(ep, v[j + 1], old.y, n + j + 1, resRow + n + j + 1);
+            v[j + 2] = epilogue_linear(ep, v[j + 2], old.z, n + j + 2, resRow + n + j + 2);
+            v[j + 3] = epilogue_linear(ep, v[j + 3], old.w, n + j + 3, resRow + n + j + 3);
         }
     } else {
 JK_UNROLL
         for (int j = 0; j < W; ++j) {
-            int col = n + j;
-            if (col < N) {
-                float old = beta != 0.f ? row[col] : 0.f;
-                float b = bias != nullptr ? bias[col] : 0.f;
-                row[col] = epilogue<ACT>(v[j], alpha, beta, old, b, actAlpha);
-            }
+            const int col = n + j;
+            if (col < N) v[j] = epilogue_linear(ep, v[j], ep.beta != 0.f ? row[col] : 0.f, col, resRow + col);
         }
+    }
+}
+
+template <int W>
+__device__ __forceinline__ void store_row(float* __restrict__ C, int ldc, int M, int N, int m, int n, const float* v,
+                                          bool vecC) {
+    if (m >= M) return;
+    float* row = C + (index_t)m * ldc;
+    if (W % 4 == 0 && vecC && n + W <= N) {
+JK_UNROLL
+        for (int j = 0; j < W; j += 4) *reinterpret_cast<float4*>(row + n + j) = make_float4(v[j], v[j + 1], v[j + 2], v[j + 3]);
+    } else {
+JK_UNROLL
+        for (int j = 0; j < W; ++j)
+            if (n + j < N) row[n + j] = v[j];
     }
 }
 

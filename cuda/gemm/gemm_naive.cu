@@ -14,7 +14,6 @@ namespace gemm {
 constexpr int kNaiveBlockX = 32;
 constexpr int kNaiveBlockY = 8;
 
-template <Act ACT>
 __device__ __forceinline__ void gemm_naive(JK_GEMM_PARAMS) {
     int n = blockIdx.y * kNaiveBlockX + threadIdx.x;
     int m = blockIdx.x * kNaiveBlockY + threadIdx.y;
@@ -25,19 +24,14 @@ __device__ __forceinline__ void gemm_naive(JK_GEMM_PARAMS) {
     float acc = 0.f;
     for (int k = 0; k < K; ++k) acc = fmaf(A[aBase + k * aStep], B[bBase + k * bStep], acc);
     float* c = C + (index_t)m * ldc + n;
-    float old = beta != 0.f ? *c : 0.f;
-    float b = bias != nullptr ? bias[n] : 0.f;
-    *c = epilogue<ACT>(acc, alpha, beta, old, b, actAlpha);
+    *c = epilogue_at(ep, acc, c, m, n);
 }
 
 }  // namespace gemm
 }  // namespace jk
 
-#define JK_GEMM_NAIVE_ENTRY(E, s)                                                           \
-    extern "C" __global__ void __launch_bounds__(jk::gemm::kNaiveBlockX * jk::gemm::kNaiveBlockY) \
-        jk_gemm_naive_##s(JK_GEMM_PARAMS) {                                                  \
-        jk::gemm::gemm_naive<jk::Act::E>(JK_GEMM_ARGS);                                      \
-    }                                                                                        \
-    JK_REGISTER_KERNEL(jk_gemm_naive_##s)
-JK_ACTIVATIONS(JK_GEMM_NAIVE_ENTRY)
-#undef JK_GEMM_NAIVE_ENTRY
+extern "C" __global__ void __launch_bounds__(jk::gemm::kNaiveBlockX * jk::gemm::kNaiveBlockY)
+    jk_gemm_naive(JK_GEMM_PARAMS) {
+    jk::gemm::gemm_naive(JK_GEMM_ARGS);
+}
+JK_REGISTER_KERNEL(jk_gemm_naive)

@@ -18,11 +18,12 @@
 namespace jk {
 namespace gemm {
 
-template <int BM, int BN, int BK, int TM, int TN, Act ACT>
+template <int BM, int BN, int BK, int TM, int TN>
 __device__ __forceinline__ void gemm_register_blocked(JK_GEMM_PARAMS) {
     constexpr int THREADS = (BM / TM) * (BN / TN);
-    __shared__ float As[BK * BM];  // As[k][m]: op(A) transposed
-    __shared__ float Bs[BK * BN];  // Bs[k][n]
+    __shared__ float smem[BK * (BM + BN)];  // the two tiles; after the main loop, the epilogue's scratch
+    float* As = smem;                        // As[k][m]: op(A) transposed
+    float* Bs = smem + BK * BM;              // Bs[k][n]
     const int tid = threadIdx.x;
     const int threadRow = tid / (BN / TN), threadCol = tid % (BN / TN);
     const int m0 = blockIdx.x * BM, n0 = blockIdx.y * BN;
@@ -53,25 +54,30 @@ JK_UNROLL
         __syncthreads();
     }
 
+    // Epilogue (gemm_common.cuh): linear part in place, the activation, then the stores.
     const bool vecC = vec4_ok(C, ldc);
+    const int m1 = m0 + threadRow * TM, n1 = n0 + threadCol * TN;
 JK_UNROLL
-    for (int i = 0; i < TM; ++i) {
-        store_row<ACT, TN>(C, ldc, M, N, m0 + threadRow * TM + i, n0 + threadCol * TN, acc[i], alpha, beta,
-                           bias, actAlpha, vecC);
+    for (int i = 0; i < TM; ++i) linear_row<TN>(C, ldc, M, N, m1 + i, n1, acc[i], ep, vecC);
+    if (epilogue_has_activation(ep)) {
+        epilogue_activate_staged<TM * TN, BK * (BM + BN) / THREADS, THREADS>(ep, &acc[0][0], smem, tid, [&](int e) -> index_t {
+            const int n = n1 + e % TN;
+            return n < N ? n : -1;
+        });
     }
+JK_UNROLL
+    for (int i = 0; i < TM; ++i) store_row<TN>(C, ldc, M, N, m1 + i, n1, acc[i], vecC);
 }
 
 }  // namespace gemm
 }  // namespace jk
 
-// Entry points: jk_gemm_register_blocked_<BM>x<BN>_<activation>.
-#define JK_GEMM_RB_DEFINE(BM, BN, BK, TM, TN, E, s)                                                 \
-    extern "C" __global__ void __launch_bounds__((BM / TM) * (BN / TN))                             \
-        jk_gemm_register_blocked_##BM##x##BN##_##s(JK_GEMM_PARAMS) {                                \
-        jk::gemm::gemm_register_blocked<BM, BN, BK, TM, TN, jk::Act::E>(JK_GEMM_ARGS);              \
-    }                                                                                               \
-    JK_REGISTER_KERNEL(jk_gemm_register_blocked_##BM##x##BN##_##s)
-#define JK_GEMM_RB_ENTRY_128x128(E, s) JK_GEMM_RB_DEFINE(128, 128, 8, 8, 8, E, s)
-#define JK_GEMM_RB_ENTRY_64x64(E, s) JK_GEMM_RB_DEFINE(64, 64, 16, 4, 4, E, s)
-JK_ACTIVATIONS(JK_GEMM_RB_ENTRY_128x128)
-JK_ACTIVATIONS(JK_GEMM_RB_ENTRY_64x64)
+// Entry points: jk_gemm_register_blocked_<BM>x<BN>, one per tile configuration (the activation is in ep).
+#define JK_GEMM_RB_DEFINE(BM, BN, BK, TM, TN)                                                                 \
+    extern "C" __global__ void __launch_bounds__((BM / TM) * (BN / TN)) jk_gemm_register_blocked_##BM##x##BN( \
+        JK_GEMM_PARAMS) {                                                                                     \
+        jk::gemm::gemm_register_blocked<BM, BN, BK, TM, TN>(JK_GEMM_ARGS);                                    \
+    }                                                                                                         \
+    JK_REGISTER_KERNEL(jk_gemm_register_blocked_##BM##x##BN)
+JK_GEMM_RB_DEFINE(128, 128, 8, 8, 8)
+JK_GEMM_RB_DEFINE(64, 64, 16, 4, 4)

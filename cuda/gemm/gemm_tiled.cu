@@ -14,7 +14,7 @@
 namespace jk {
 namespace gemm {
 
-template <int T, Act ACT>
+template <int T>
 __device__ __forceinline__ void gemm_tiled(JK_GEMM_PARAMS) {
     __shared__ float As[T][T + 1];  // As[m][k]
     __shared__ float Bs[T][T + 1];  // Bs[k][n]
@@ -44,9 +44,7 @@ JK_UNROLL
     int m = m0 + ty, n = n0 + tx;
     if (m < M && n < N) {
         float* c = C + (index_t)m * ldc + n;
-        float old = beta != 0.f ? *c : 0.f;
-        float b = bias != nullptr ? bias[n] : 0.f;
-        *c = epilogue<ACT>(acc, alpha, beta, old, b, actAlpha);
+        *c = epilogue_at(ep, acc, c, m, n);
     }
 }
 
@@ -55,11 +53,7 @@ constexpr int kTiledT = 16;
 }  // namespace gemm
 }  // namespace jk
 
-#define JK_GEMM_TILED_ENTRY(E, s)                                                                    \
-    extern "C" __global__ void __launch_bounds__(jk::gemm::kTiledT * jk::gemm::kTiledT)               \
-        jk_gemm_tiled_##s(JK_GEMM_PARAMS) {                                                           \
-        jk::gemm::gemm_tiled<jk::gemm::kTiledT, jk::Act::E>(JK_GEMM_ARGS);                            \
-    }                                                                                                 \
-    JK_REGISTER_KERNEL(jk_gemm_tiled_##s)
-JK_ACTIVATIONS(JK_GEMM_TILED_ENTRY)
-#undef JK_GEMM_TILED_ENTRY
+extern "C" __global__ void __launch_bounds__(jk::gemm::kTiledT * jk::gemm::kTiledT) jk_gemm_tiled(JK_GEMM_PARAMS) {
+    jk::gemm::gemm_tiled<jk::gemm::kTiledT>(JK_GEMM_ARGS);
+}
+JK_REGISTER_KERNEL(jk_gemm_tiled)

@@ -20,7 +20,7 @@
 namespace jk {
 namespace gemm {
 
-template <int BM, int BN, int BK, int WM, int WN, int WNITER, int TM, int TN, int THREADS, Act ACT>
+template <int BM, int BN, int BK, int WM, int WN, int WNITER, int TM, int TN, int THREADS>
 __device__ __forceinline__ void gemm_warp_tiled(JK_GEMM_PARAMS) {
     constexpr int WARP = 32;
     constexpr int WMITER = (WM * WN) / (WARP * TM * TN * WNITER);
@@ -29,8 +29,9 @@ __device__ __forceinline__ void gemm_warp_tiled(JK_GEMM_PARAMS) {
     static_assert(WMITER * WARP * TM * TN * WNITER == WM * WN, "a warp tile splits evenly over its threads");
     static_assert((WSUBN / TN) * (WSUBM / TM) == WARP, "a sub-tile is one thread-tile per lane");
 
-    __shared__ float As[BK * BM];  // As[k][m]: op(A) transposed
-    __shared__ float Bs[BK * BN];  // Bs[k][n]
+    __shared__ float smem[BK * (BM + BN)];  // the two tiles; after the main loop, the epilogue's scratch
+    float* As = smem;                        // As[k][m]: op(A) transposed
+    float* Bs = smem + BK * BM;              // Bs[k][n]
     const int tid = threadIdx.x;
     const int warpIdx = tid / WARP, lane = tid % WARP;
     const int warpRow = warpIdx / (BN / WN), warpCol = warpIdx % (BN / WN);
@@ -69,33 +70,43 @@ JK_UNROLL
         __syncthreads();
     }
 
+    // Epilogue (gemm_common.cuh): linear part in place, the activation, then the stores.
     const bool vecC = vec4_ok(C, ldc);
 JK_UNROLL
     for (int wm = 0; wm < WMITER; ++wm)
 JK_UNROLL
         for (int i = 0; i < TM; ++i)
 JK_UNROLL
-            for (int wn = 0; wn < WNITER; ++wn) {
-                int m = m0 + aOff + wm * WSUBM + i;
-                int n = n0 + bOff + wn * WSUBN;
-                store_row<ACT, TN>(C, ldc, M, N, m, n, &acc[wm * TM + i][wn * TN], alpha, beta, bias, actAlpha,
-                                   vecC);
-            }
+            for (int wn = 0; wn < WNITER; ++wn)
+                linear_row<TN>(C, ldc, M, N, m0 + aOff + wm * WSUBM + i, n0 + bOff + wn * WSUBN, &acc[wm * TM + i][wn * TN],
+                               ep, vecC);
+    if (epilogue_has_activation(ep)) {
+        // acc flattened: e = row * (WNITER * TN) + wn * TN + j.
+        epilogue_activate_staged<WMITER * TM * WNITER * TN, BK * (BM + BN) / THREADS, THREADS>(
+            ep, &acc[0][0], smem, tid, [&](int e) -> index_t {
+                const int n = n0 + bOff + ((e / TN) % WNITER) * WSUBN + e % TN;
+                return n < N ? n : -1;
+            });
+    }
+JK_UNROLL
+    for (int wm = 0; wm < WMITER; ++wm)
+JK_UNROLL
+        for (int i = 0; i < TM; ++i)
+JK_UNROLL
+            for (int wn = 0; wn < WNITER; ++wn)
+                store_row<TN>(C, ldc, M, N, m0 + aOff + wm * WSUBM + i, n0 + bOff + wn * WSUBN, &acc[wm * TM + i][wn * TN],
+                              vecC);
 }
 
 }  // namespace gemm
 }  // namespace jk
 
-// Entry points: jk_gemm_warp_tiled_<BM>x<BN>_<activation>.
-#define JK_GEMM_WT_DEFINE(BM, BN, BK, WM, WN, WNITER, TM, TN, THREADS, E, s)                            \
-    extern "C" __global__ void __launch_bounds__(THREADS)                                               \
-        jk_gemm_warp_tiled_##BM##x##BN##_##s(JK_GEMM_PARAMS) {                                          \
-        jk::gemm::gemm_warp_tiled<BM, BN, BK, WM, WN, WNITER, TM, TN, THREADS, jk::Act::E>(JK_GEMM_ARGS); \
+// Entry points: jk_gemm_warp_tiled_<BM>x<BN>, one per tile configuration (the activation is in ep).
+#define JK_GEMM_WT_DEFINE(BM, BN, BK, WM, WN, WNITER, TM, TN, THREADS)                                 \
+    extern "C" __global__ void __launch_bounds__(THREADS) jk_gemm_warp_tiled_##BM##x##BN(JK_GEMM_PARAMS) { \
+        jk::gemm::gemm_warp_tiled<BM, BN, BK, WM, WN, WNITER, TM, TN, THREADS>(JK_GEMM_ARGS);            \
     }                                                                                                   \
-    JK_REGISTER_KERNEL(jk_gemm_warp_tiled_##BM##x##BN##_##s)
-#define JK_GEMM_WT_ENTRY_128x128(E, s) JK_GEMM_WT_DEFINE(128, 128, 16, 64, 64, 4, 8, 4, 128, E, s)
-#define JK_GEMM_WT_ENTRY_128x64(E, s) JK_GEMM_WT_DEFINE(128, 64, 16, 64, 32, 2, 8, 4, 128, E, s)
-#define JK_GEMM_WT_ENTRY_64x64(E, s) JK_GEMM_WT_DEFINE(64, 64, 16, 32, 32, 2, 4, 4, 128, E, s)
-JK_ACTIVATIONS(JK_GEMM_WT_ENTRY_128x128)
-JK_ACTIVATIONS(JK_GEMM_WT_ENTRY_128x64)
-JK_ACTIVATIONS(JK_GEMM_WT_ENTRY_64x64)
+    JK_REGISTER_KERNEL(jk_gemm_warp_tiled_##BM##x##BN)
+JK_GEMM_WT_DEFINE(128, 128, 16, 64, 64, 4, 8, 4, 128)
+JK_GEMM_WT_DEFINE(128, 64, 16, 64, 32, 2, 8, 4, 128)
+JK_GEMM_WT_DEFINE(64, 64, 16, 32, 32, 2, 4, 4, 128)

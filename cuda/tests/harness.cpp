@@ -6,14 +6,15 @@
 //   harness <mode> <suite>
 //     mode:  fibers | threads | serial
 //     suite: real      every activation kernel (fwd/bwd, scalar/vec4) on several lengths and grids,
-//                      every GEMM and conv2d kernel configuration on a few shapes
-//                      (harness_gemm_conv.inc), plus the correct barrier kernels; exit 0 iff every
-//                      result matches
+//                      every GEMM and conv2d kernel configuration on a few shapes with every
+//                      epilogue field (harness_gemm_conv.inc), plus the correct barrier kernels;
+//                      exit 0 iff every result matches
 //            selfcheck the emulator's own failure reports: partial barrier, a trap in one thread
 //                      while others wait, argument checks (exit 0 iff each is reported right)
 //            oob       the out-of-bounds write (ASan must abort the process)
 //            race      the tiled kernel without __syncthreads (TSan must report; fibers: wrong results)
 #include "jkernels/activation.cuh"
+#include "jkernels/epilogue.cuh"
 #include "../conv/conv_fast_common.cuh"
 
 #include <cmath>
@@ -152,7 +153,7 @@ void check_activation(const ActName& a, const char* variant, long long n, unsign
     std::string what = fwd + " n=" + std::to_string(n) + " grid=" + std::to_string(grid) + (inPlace ? " in place" : "") +
                        (offset ? " misaligned" : "");
     Args fa;
-    fa.add<const float*>(dx_in).add<float*>(dy).add<long long>(n).add<float>(alpha);
+    fa.add<const float*>(dx_in).add<float*>(dy).add<long long>(n).add<float>(alpha).add<float>(0.f);
     std::string err = launch(fwd, grid, 256, fa);
     if (!err.empty()) fail(what + ": " + err);
     int bad = 0;
@@ -169,7 +170,7 @@ void check_activation(const ActName& a, const char* variant, long long n, unsign
     std::memcpy(dsaved, saved.data(), n * 4);
     float* dout = inPlace ? dg : dgrad;
     Args ba;
-    ba.add<const float*>(dsaved).add<const float*>(dg).add<float*>(dout).add<long long>(n).add<float>(alpha);
+    ba.add<const float*>(dsaved).add<const float*>(dg).add<float*>(dout).add<long long>(n).add<float>(alpha).add<float>(0.f);
     what = bwd + " n=" + std::to_string(n) + " grid=" + std::to_string(grid) + (inPlace ? " in place" : "");
     err = launch(bwd, grid, 256, ba);
     if (!err.empty()) fail(what + ": " + err);

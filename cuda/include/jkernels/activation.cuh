@@ -4,9 +4,12 @@
 // in order (the order is the code the kernels receive).
 //
 // Conventions (identical to the Java side):
-//   fwd(x, alpha)          f(x); alpha is used by LEAKY_RELU and ELU only.
-//   bwd(saved, dy, alpha)  dy * f'(saved), where saved is x, or y = f(x) for the kinds marked OUTPUT
+//   fwd(x, a, b)           f(x); a and b are the activation's parameters (a: LEAKY_RELU's slope,
+//                          ELU's alpha; b: unused so far, 0; room for min/max, threshold, gamma...).
+//   bwd(saved, dy, a, b)   dy * f'(saved), where saved is x, or y = f(x) for the kinds marked OUTPUT
 //                          (RELU, SIGMOID, TANH) so that the forward pass may run in place.
+// The element-wise kernels call Activation<A> directly (one instantiation each, no switch); the GEMM
+// and conv epilogues choose one at run time with jk::activation_fwd (epilogue.cuh).
 // Kinks take the left derivative, as PyTorch does (relu'(0) = 0).
 #pragma once
 
@@ -56,43 +59,43 @@ JK_HD float sigmoid(float x) {
 template <Act A> struct Activation;
 
 template <> struct Activation<Act::IDENTITY> {
-    static JK_HD float fwd(float x, float) { return x; }
-    static JK_HD float bwd(float, float dy, float) { return dy; }
+    static JK_HD float fwd(float x, float, float) { return x; }
+    static JK_HD float bwd(float, float dy, float, float) { return dy; }
 };
 template <> struct Activation<Act::RELU> {
-    static JK_HD float fwd(float x, float) { return x > 0.f ? x : 0.f; }
-    static JK_HD float bwd(float y, float dy, float) { return y > 0.f ? dy : 0.f; }  // from y
+    static JK_HD float fwd(float x, float, float) { return x > 0.f ? x : 0.f; }
+    static JK_HD float bwd(float y, float dy, float, float) { return y > 0.f ? dy : 0.f; }  // from y
 };
 template <> struct Activation<Act::LEAKY_RELU> {
-    static JK_HD float fwd(float x, float a) { return x > 0.f ? x : a * x; }
-    static JK_HD float bwd(float x, float dy, float a) { return x > 0.f ? dy : a * dy; }
+    static JK_HD float fwd(float x, float a, float) { return x > 0.f ? x : a * x; }
+    static JK_HD float bwd(float x, float dy, float a, float) { return x > 0.f ? dy : a * dy; }
 };
 template <> struct Activation<Act::ELU> {
-    static JK_HD float fwd(float x, float a) { return x > 0.f ? x : a * expm1f(x); }
-    static JK_HD float bwd(float x, float dy, float a) { return x > 0.f ? dy : dy * a * expf(x); }
+    static JK_HD float fwd(float x, float a, float) { return x > 0.f ? x : a * expm1f(x); }
+    static JK_HD float bwd(float x, float dy, float a, float) { return x > 0.f ? dy : dy * a * expf(x); }
 };
 template <> struct Activation<Act::SIGMOID> {
-    static JK_HD float fwd(float x, float) { return act_detail::sigmoid(x); }
-    static JK_HD float bwd(float y, float dy, float) { return dy * y * (1.f - y); }  // from y
+    static JK_HD float fwd(float x, float, float) { return act_detail::sigmoid(x); }
+    static JK_HD float bwd(float y, float dy, float, float) { return dy * y * (1.f - y); }  // from y
 };
 template <> struct Activation<Act::TANH> {
-    static JK_HD float fwd(float x, float) { return tanhf(x); }
-    static JK_HD float bwd(float y, float dy, float) { return dy * (1.f - y * y); }  // from y
+    static JK_HD float fwd(float x, float, float) { return tanhf(x); }
+    static JK_HD float bwd(float y, float dy, float, float) { return dy * (1.f - y * y); }  // from y
 };
 template <> struct Activation<Act::GELU> {
-    static JK_HD float fwd(float x, float) { return 0.5f * x * (1.f + erff(x * act_detail::kInvSqrt2)); }
-    static JK_HD float bwd(float x, float dy, float) {
+    static JK_HD float fwd(float x, float, float) { return 0.5f * x * (1.f + erff(x * act_detail::kInvSqrt2)); }
+    static JK_HD float bwd(float x, float dy, float, float) {
         float cdf = 0.5f * (1.f + erff(x * act_detail::kInvSqrt2));
         float pdf = act_detail::kInvSqrt2Pi * expf(-0.5f * x * x);
         return dy * (cdf + x * pdf);
     }
 };
 template <> struct Activation<Act::GELU_TANH> {
-    static JK_HD float fwd(float x, float) {
+    static JK_HD float fwd(float x, float, float) {
         float u = act_detail::kSqrt2OverPi * (x + act_detail::kGeluTanhC * x * x * x);
         return 0.5f * x * (1.f + tanhf(u));
     }
-    static JK_HD float bwd(float x, float dy, float) {
+    static JK_HD float bwd(float x, float dy, float, float) {
         float u = act_detail::kSqrt2OverPi * (x + act_detail::kGeluTanhC * x * x * x);
         float t = tanhf(u);
         float du = act_detail::kSqrt2OverPi * (1.f + 3.f * act_detail::kGeluTanhC * x * x);
@@ -100,32 +103,32 @@ template <> struct Activation<Act::GELU_TANH> {
     }
 };
 template <> struct Activation<Act::SILU> {
-    static JK_HD float fwd(float x, float) { return x * act_detail::sigmoid(x); }
-    static JK_HD float bwd(float x, float dy, float) {
+    static JK_HD float fwd(float x, float, float) { return x * act_detail::sigmoid(x); }
+    static JK_HD float bwd(float x, float dy, float, float) {
         float s = act_detail::sigmoid(x);
         return dy * s * (1.f + x * (1.f - s));
     }
 };
 template <> struct Activation<Act::RELU6> {
-    static JK_HD float fwd(float x, float) { return fminf(fmaxf(x, 0.f), 6.f); }
-    static JK_HD float bwd(float x, float dy, float) { return (x > 0.f && x < 6.f) ? dy : 0.f; }
+    static JK_HD float fwd(float x, float, float) { return fminf(fmaxf(x, 0.f), 6.f); }
+    static JK_HD float bwd(float x, float dy, float, float) { return (x > 0.f && x < 6.f) ? dy : 0.f; }
 };
 template <> struct Activation<Act::SELU> {
-    static JK_HD float fwd(float x, float) {
+    static JK_HD float fwd(float x, float, float) {
         return act_detail::kSeluScale * (x > 0.f ? x : act_detail::kSeluAlpha * expm1f(x));
     }
-    static JK_HD float bwd(float x, float dy, float) {
+    static JK_HD float bwd(float x, float dy, float, float) {
         return dy * act_detail::kSeluScale * (x > 0.f ? 1.f : act_detail::kSeluAlpha * expf(x));
     }
 };
 template <> struct Activation<Act::SOFTPLUS> {
     // max(x, 0) + log1p(e^-|x|): never overflows, exact in the tails.
-    static JK_HD float fwd(float x, float) { return fmaxf(x, 0.f) + log1pf(expf(-fabsf(x))); }
-    static JK_HD float bwd(float x, float dy, float) { return dy * act_detail::sigmoid(x); }
+    static JK_HD float fwd(float x, float, float) { return fmaxf(x, 0.f) + log1pf(expf(-fabsf(x))); }
+    static JK_HD float bwd(float x, float dy, float, float) { return dy * act_detail::sigmoid(x); }
 };
 template <> struct Activation<Act::HARD_SIGMOID> {
-    static JK_HD float fwd(float x, float) { return fminf(fmaxf(x * (1.f / 6.f) + 0.5f, 0.f), 1.f); }
-    static JK_HD float bwd(float x, float dy, float) { return (x > -3.f && x < 3.f) ? dy * (1.f / 6.f) : 0.f; }
+    static JK_HD float fwd(float x, float, float) { return fminf(fmaxf(x * (1.f / 6.f) + 0.5f, 0.f), 1.f); }
+    static JK_HD float bwd(float x, float dy, float, float) { return (x > -3.f && x < 3.f) ? dy * (1.f / 6.f) : 0.f; }
 };
 
 }  // namespace jk

@@ -14,6 +14,15 @@
 #define JK_UNROLL _Pragma("unroll")
 #endif
 #endif
+// The opposite: a loop nvcc must keep rolled (the epilogues' activation loop: one copy of the
+// runtime activation switch instead of one per output element).
+#ifndef JK_NO_UNROLL
+#ifdef JK_EMULATOR
+#define JK_NO_UNROLL
+#else
+#define JK_NO_UNROLL _Pragma("unroll 1")
+#endif
+#endif
 
 #ifndef JK_EMULATOR
 // Under nvcc: the emulator's launch registry does not exist, and dynamic shared memory is the

@@ -11,7 +11,10 @@ import java.util.Locale;
  * launch geometry, computed here once for both launchers.
  *
  * <p>Names: {@code jk_act_<fwd|bwd>_<variant>_<activation>}, variant {@code vec4} (float4 loads
- * with a scalar tail, the default) or {@code scalar} (one float per iteration, the reference).
+ * with a scalar tail, the default) or {@code scalar} (one float per iteration, the reference): one
+ * kernel per activation (memory-bound kernels do not pay for a runtime switch). Arguments
+ * {@code (x, y, n, a, b)} forward and {@code (saved, dy, dx, n, a, b)} backward, where a and b are
+ * the activation's two parameters (a = {@link Activation#alpha()}, b = 0 for every current kind).
  * Geometry: 256-thread blocks (8 warps: enough to hide latency, small enough for any SM to hold
  * several), one grid-stride pass; the grid covers the work once, capped at {@value #MAX_BLOCKS}
  * blocks (more than a full wave on any GPU here; the loop covers the rest of a larger tensor).
@@ -74,14 +77,14 @@ public final class ActivationKernels {
 
     /** y = f(x). */
     public static KernelLaunch forward(Activation act, Variant v, DeviceBuffer x, DeviceBuffer y, long n, String op) {
-        KernelArgs args = KernelArgs.builder().pointer(x).pointer(y).int64(n).float32(act.alpha()).build();
+        KernelArgs args = KernelArgs.builder().pointer(x).pointer(y).int64(n).float32(act.alpha()).float32(0f).build();
         return new KernelLaunch(op, forwardName(act.kind(), v), grid(n, v), Dim3.of(BLOCK), 0, args);
     }
 
     /** dx = dy · f′(saved). */
     public static KernelLaunch backward(Activation act, Variant v, DeviceBuffer saved, DeviceBuffer dy, DeviceBuffer dx,
                                         long n, String op) {
-        KernelArgs args = KernelArgs.builder().pointer(saved).pointer(dy).pointer(dx).int64(n).float32(act.alpha()).build();
+        KernelArgs args = KernelArgs.builder().pointer(saved).pointer(dy).pointer(dx).int64(n).float32(act.alpha()).float32(0f).build();
         return new KernelLaunch(op, backwardName(act.kind(), v), grid(n, v), Dim3.of(BLOCK), 0, args);
     }
 }

@@ -12,11 +12,12 @@ import java.util.List;
  * The conv2d kernels of {@code cuda/conv}: names, tile configurations and launch geometry, computed
  * here once for both launchers, and the choice of a kernel for a shape.
  *
- * <p>Names: {@code jk_conv_<config>_<activation>}, config {@code direct}, {@code implicit_gemm_128x64}
- * or {@code implicit_gemm_64x32}. The activation is the fused epilogue (identity for a plain
- * conv2d). Both take the same arguments: {@code (input, filters, bias or null, output, N, C, H, W,
- * K, R, S, P, Q, padTop, padLeft, strideH, strideW, dilationH, dilationW, groups, layout, α)}
- * with layout 0 for NCHW and 1 for NHWC.
+ * <p>Names: {@code jk_conv_<config>}, config {@code direct}, {@code implicit_gemm_128x64} or
+ * {@code implicit_gemm_64x32}: one kernel per tile configuration, whatever the activation. All take
+ * the same arguments: {@code (input, filters, output, N, C, H, W, K, R, S, P, Q, padTop, padLeft,
+ * strideH, strideW, dilationH, dilationW, groups, layout, epilogue)} with layout 0 for NCHW and 1
+ * for NHWC; the epilogue ({@link EpilogueArgs}) carries the bias, the residual (in the output's
+ * layout) and the fused activation (identity for a plain conv2d).
  */
 public final class ConvKernels {
     private ConvKernels() {}
@@ -48,7 +49,8 @@ public final class ConvKernels {
 
         public int threads() { return threads; }
 
-        public String kernelName(Activation.Kind kind) { return "jk_conv_" + cudaName + "_" + kind.cudaName(); }
+        /** The kernel of this configuration (every activation: the epilogue is a runtime argument). */
+        public String kernelName() { return "jk_conv_" + cudaName; }
 
         /** Why this configuration cannot run {@code g}, or null when it can. */
         public String unsupportedReason(Conv2dGeometry g) {
@@ -104,7 +106,7 @@ public final class ConvKernels {
     /** Every conv kernel name: what the build must contain. */
     public static List<String> allNames() {
         List<String> names = new ArrayList<>();
-        for (Config c : Config.values()) for (Activation.Kind k : Activation.Kind.values()) names.add(c.kernelName(k));
+        for (Config c : Config.values()) names.add(c.kernelName());
         return names;
     }
 
@@ -145,6 +147,11 @@ public final class ConvKernels {
         }
     }
 
+    /** The epilogue of a conv2d: alpha 1, beta 0 (the output is overwritten), {@code bias} (or null), the activation. */
+    public static EpilogueArgs epilogue(Activation activation, DeviceBuffer bias) {
+        return EpilogueArgs.builder().bias(bias).activation(activation).build();
+    }
+
     /**
      * The launch of {@code config} computing {@code output = act(conv(input, filters) + bias)}.
      *
@@ -152,18 +159,31 @@ public final class ConvKernels {
      */
     public static KernelLaunch launch(Config config, Conv2dGeometry g, Activation activation, DeviceBuffer input,
                                       DeviceBuffer filters, DeviceBuffer bias, DeviceBuffer output, String op) {
+        return launch(config, g, input, filters, output, epilogue(activation, bias), op);
+    }
+
+    /**
+     * The launch of {@code config} computing {@code output = epilogue(conv(input, filters))}; the
+     * caller has checked the epilogue's buffers against the shapes (bias [K], residual shaped and laid
+     * out as the output, residualLd 0).
+     */
+    public static KernelLaunch launch(Config config, Conv2dGeometry g, DeviceBuffer input, DeviceBuffer filters,
+                                      DeviceBuffer output, EpilogueArgs ep, String op) {
         checkIndexable(g);
         String why = config.unsupportedReason(g);
         if (why != null) throw new IllegalArgumentException("conv2d " + config.cudaName() + ": " + why);
-        KernelArgs.Builder args = KernelArgs.builder().pointer(input).pointer(filters);
-        GemmKernels.pointerOrNull(args, bias);
-        args.pointer(output)
+        if (ep.residualLd() != 0) {
+            throw new IllegalArgumentException("conv2d: the epilogue's residualLd must be 0 (the residual has the output's layout), got "
+                    + ep.residualLd());
+        }
+        KernelArgs args = KernelArgs.builder().pointer(input).pointer(filters).pointer(output)
                 .int32(g.n()).int32(g.c()).int32(g.h()).int32(g.w())
                 .int32(g.k()).int32(g.r()).int32(g.s()).int32(g.p()).int32(g.q())
                 .int32(g.padTop()).int32(g.padLeft())
                 .int32(g.strideH()).int32(g.strideW()).int32(g.dilationH()).int32(g.dilationW())
                 .int32(g.groups()).int32(g.layout() == Layout.NHWC ? 1 : 0)
-                .float32(activation.alpha());
+                .epilogue(ep)
+                .build();
         Dim3 grid;
         if (config == Config.DIRECT) {
             long outputs = (long) g.n() * g.k() * g.p() * g.q();
@@ -174,6 +194,6 @@ public final class ConvKernels {
             grid = Dim3.of((int) GemmKernels.ceilDiv(pixels, config.tilePixels),
                     (int) GemmKernels.ceilDiv(g.filtersPerGroup(), config.tileChannels), g.groups());
         }
-        return new KernelLaunch(op, config.kernelName(activation.kind()), grid, Dim3.of(config.threads), 0, args.build());
+        return new KernelLaunch(op, config.kernelName(), grid, Dim3.of(config.threads), 0, args);
     }
 }

@@ -26,7 +26,7 @@ import jcuda.runtime.cudaStream_t;
  * otherwise follow {@code NVIDIA_TF32_OVERRIDE}, and a TF32 baseline is not an FP32 baseline).
  *
  * <p>cuBLAS computes {@code alpha·op(A)·op(B) + beta·C} and nothing else; a bias or an activation is
- * applied by a second kernel ({@code jk_gemm_bias_act_*}, in place on C), in DESIGN's order.
+ * applied by a second kernel ({@code jk_gemm_bias_act}, in place on C), in DESIGN's order.
  * Thread-safe: one call at a time uses the handle.
  */
 final class CublasGemm implements AutoCloseable {

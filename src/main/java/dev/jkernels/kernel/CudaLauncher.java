@@ -41,12 +41,17 @@ public final class CudaLauncher implements KernelLauncher {
     private static final boolean SYNC_EACH_LAUNCH = Boolean.getBoolean("jkernels.cuda.syncEachLaunch");
 
     static final class CudaBuffer extends DeviceBuffer {
-        final CUdeviceptr ptr;
+        final AddressablePtr ptr;
 
-        CudaBuffer(KernelLauncher owner, long bytes, CUdeviceptr ptr) {
+        CudaBuffer(KernelLauncher owner, long bytes, AddressablePtr ptr) {
             super(owner, bytes);
             this.ptr = ptr;
         }
+    }
+
+    /** A CUdeviceptr whose 64-bit device address can be read: a by-value struct argument (jk::Epilogue) embeds it. */
+    static final class AddressablePtr extends CUdeviceptr {
+        long address() { return getNativePointer() + getByteOffset(); }
     }
 
     private final int deviceIndex;
@@ -155,7 +160,7 @@ public final class CudaLauncher implements KernelLauncher {
     @Override public DeviceBuffer allocate(long bytes) {
         enter();
         if (bytes < 0) throw new IllegalArgumentException("bytes must be >= 0, got " + bytes);
-        CUdeviceptr p = new CUdeviceptr();
+        AddressablePtr p = new AddressablePtr();
         call("cuMemAlloc(" + bytes + " bytes)", () -> cuMemAlloc(p, Math.max(bytes, 4)));
         CudaBuffer b = new CudaBuffer(this, bytes, p);
         live.add(b);
@@ -239,6 +244,10 @@ public final class CudaLauncher implements KernelLauncher {
                 case INT32 -> Pointer.to(new int[] {args.int32(i)});
                 case INT64 -> Pointer.to(new long[] {args.int64(i)});
                 case FLOAT32 -> Pointer.to(new float[] {args.float32(i)});
+                case EPILOGUE -> {
+                    String what = l.kernel() + " argument " + i + " (epilogue)";
+                    yield Pointer.to(args.epilogue(i).toBytes(b -> own(b, what).ptr.address()));
+                }
             };
         }
         CUfunction f;

@@ -186,17 +186,26 @@ public final class EmulatedLauncher implements KernelLauncher {
         ensureOpen();
         KernelArgs args = l.args();
         int n = args.size();
-        // One slot of 8 bytes per argument value, and the array of pointers to the slots.
-        Memory values = new Memory(Math.max(1, n) * 8L);
+        // One 8-byte-aligned slot per argument value (a struct takes its size), and the array of pointers to the slots.
+        long[] offsets = new long[n];
+        long total = 0;
+        for (int i = 0; i < n; i++) {
+            offsets[i] = total;
+            total += (args.type(i).bytes + 7) & ~7L;
+        }
+        Memory values = new Memory(Math.max(8, total));
         Memory params = new Memory(Math.max(1, n) * (long) Native.POINTER_SIZE);
         int[] sizes = new int[n];
         for (int i = 0; i < n; i++) {
-            long off = i * 8L;
+            long off = offsets[i];
+            String what = l.kernel() + " argument " + i;
             switch (args.type(i)) {
-                case POINTER -> values.setPointer(off, own(args.buffer(i), l.kernel() + " argument " + i).pointer);
+                case POINTER -> values.setPointer(off, own(args.buffer(i), what).pointer);
                 case INT32 -> values.setInt(off, args.int32(i));
                 case INT64 -> values.setLong(off, args.int64(i));
                 case FLOAT32 -> values.setFloat(off, args.float32(i));
+                case EPILOGUE -> values.write(off, args.epilogue(i).toBytes(b -> Pointer.nativeValue(own(b, what + " (epilogue)").pointer)), 0,
+                        EpilogueArgs.BYTES);
             }
             sizes[i] = args.type(i).bytes;
             params.setPointer((long) i * Native.POINTER_SIZE, values.share(off));

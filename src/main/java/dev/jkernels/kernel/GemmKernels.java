@@ -11,11 +11,13 @@ import java.util.List;
  * The SGEMM kernels of {@code cuda/gemm}: their names, tile configurations and launch geometry,
  * computed here once for both launchers, and the choice of a kernel for a shape.
  *
- * <p>Names: {@code jk_gemm_<config>_<activation>} where config is a {@link Config#cudaName()}
- * ({@code naive}, {@code tiled}, {@code register_blocked_128x128}, {@code warp_tiled_64x64}, ...).
- * Every kernel takes the same arguments: {@code (M, N, K, alpha, A, lda, transA, B, ldb, transB,
- * beta, C, ldc, bias or null, activation α)}; the grid is {@code (ceil(M/BM), ceil(N/BN))} (M in x,
- * which allows 2³¹ − 1 blocks; N in y, at most 65 535 blocks).
+ * <p>Names: {@code jk_gemm_<config>} where config is a {@link Config#cudaName()} ({@code naive},
+ * {@code tiled}, {@code register_blocked_128x128}, {@code warp_tiled_64x64}, ...): one kernel per
+ * tile configuration, whatever the activation. Every kernel takes the same arguments:
+ * {@code (M, N, K, A, lda, transA, B, ldb, transB, C, ldc, epilogue)} where the epilogue
+ * ({@link EpilogueArgs}, {@code jk::Epilogue} by value) carries alpha, beta, bias, residual and the
+ * activation; the grid is {@code (ceil(M/BM), ceil(N/BN))} (M in x, which allows 2³¹ − 1 blocks;
+ * N in y, at most 65 535 blocks).
  */
 public final class GemmKernels {
     private GemmKernels() {}
@@ -62,8 +64,8 @@ public final class GemmKernels {
 
         public Dim3 block() { return block; }
 
-        /** The kernel for {@code kind}. */
-        public String kernelName(Activation.Kind kind) { return "jk_gemm_" + cudaName + "_" + kind.cudaName(); }
+        /** The kernel of this configuration (every activation: the epilogue is a runtime argument). */
+        public String kernelName() { return "jk_gemm_" + cudaName; }
 
         /** Blocks needed for an M x N output (as a long: it can pass 2³¹). */
         public long blocks(int m, int n) { return ceilDiv(m, tileM) * ceilDiv(n, tileN); }
@@ -93,11 +95,11 @@ public final class GemmKernels {
     /** The largest M, N or K the kernels take: int indices with room for one tile past the edge. */
     public static final int MAX_DIM = Integer.MAX_VALUE - 256;
 
-    /** The kernel names of every configuration and activation: what the build must contain. */
+    /** The kernel names of every configuration, and the pass after cuBLAS: what the build must contain. */
     public static List<String> allNames() {
         List<String> names = new ArrayList<>();
-        for (Config c : Config.values()) for (Activation.Kind k : Activation.Kind.values()) names.add(c.kernelName(k));
-        for (Activation.Kind k : Activation.Kind.values()) names.add(biasActivationName(k));
+        for (Config c : Config.values()) names.add(c.kernelName());
+        names.add(BIAS_ACTIVATION_KERNEL);
         return names;
     }
 
@@ -158,6 +160,11 @@ public final class GemmKernels {
         return smallestFitting;
     }
 
+    /** The epilogue of {@code spec}: its alpha, beta and activation, and {@code bias} (null when the spec has none). */
+    public static EpilogueArgs epilogue(GemmSpec spec, DeviceBuffer bias) {
+        return EpilogueArgs.builder().alphaBeta(spec.alpha(), spec.beta()).bias(bias).activation(spec.activation()).build();
+    }
+
     /**
      * The launch of {@code config} for {@code C = act(alpha·op(A)·op(B) + beta·C + bias)} on
      * row-major, contiguous tensors: lda, ldb and ldc are their row lengths.
@@ -166,6 +173,16 @@ public final class GemmKernels {
      */
     public static KernelLaunch launch(Config config, GemmSpec spec, int m, int n, int k, DeviceBuffer a, DeviceBuffer b,
                                       DeviceBuffer bias, DeviceBuffer c, String op) {
+        return launch(config, spec, m, n, k, a, b, c, epilogue(spec, bias), op);
+    }
+
+    /**
+     * The launch of {@code config} for {@code C = epilogue(op(A)·op(B))} on row-major, contiguous
+     * tensors (transposes from {@code spec}; alpha, beta, bias, residual and activation from
+     * {@code ep}, which the caller has checked against the shapes).
+     */
+    public static KernelLaunch launch(Config config, GemmSpec spec, int m, int n, int k, DeviceBuffer a, DeviceBuffer b,
+                                      DeviceBuffer c, EpilogueArgs ep, String op) {
         // Row and column indices inside the kernels are int: a tile starting below 2^31 must end below it too.
         if (m > MAX_DIM || n > MAX_DIM || k > MAX_DIM) {
             throw new IllegalArgumentException("gemm: M=" + m + ", N=" + n + ", K=" + k + ": each must be at most " + MAX_DIM
@@ -177,16 +194,15 @@ public final class GemmKernels {
         }
         int lda = spec.transA() ? m : k;
         int ldb = spec.transB() ? k : n;
-        KernelArgs.Builder args = KernelArgs.builder()
-                .int32(m).int32(n).int32(k).float32(spec.alpha())
+        KernelArgs args = KernelArgs.builder()
+                .int32(m).int32(n).int32(k)
                 .pointer(a).int32(lda).int32(spec.transA() ? 1 : 0)
                 .pointer(b).int32(ldb).int32(spec.transB() ? 1 : 0)
-                .float32(spec.beta())
-                .pointer(c).int32(n);
-        pointerOrNull(args, bias);
-        args.float32(spec.activation().alpha());
+                .pointer(c).int32(n)
+                .epilogue(ep)
+                .build();
         Dim3 grid = Dim3.of((int) ceilDiv(m, config.tileM()), (int) ceilDiv(n, config.tileN()));
-        return new KernelLaunch(op, config.kernelName(spec.activation().kind()), grid, config.block(), 0, args.build());
+        return new KernelLaunch(op, config.kernelName(), grid, config.block(), 0, args);
     }
 
     // ---- the bias + activation pass after cuBLAS --------------------------------------------------
@@ -194,7 +210,8 @@ public final class GemmKernels {
     static final int BIAS_ACTIVATION_BLOCK = 256;
     static final int BIAS_ACTIVATION_MAX_BLOCKS = 8192;
 
-    public static String biasActivationName(Activation.Kind kind) { return "jk_gemm_bias_act_" + kind.cudaName(); }
+    /** The epilogue pass after cuBLAS: {@code C = act(C + bias + residual)}, every activation. */
+    public static final String BIAS_ACTIVATION_KERNEL = "jk_gemm_bias_act";
 
     /** Whether a GEMM without its own epilogue (cuBLAS) needs the bias + activation pass for {@code spec}. */
     public static boolean needsBiasActivationPass(GemmSpec spec) {
@@ -203,26 +220,21 @@ public final class GemmKernels {
 
     /** In place on C (M x N, row-major): {@code C = act(C + bias)}; {@code bias} null when the spec has none. */
     public static KernelLaunch biasActivation(GemmSpec spec, int m, int n, DeviceBuffer bias, DeviceBuffer c, String op) {
-        KernelArgs.Builder args = KernelArgs.builder().pointer(c).int32(m).int32(n).int32(n);
-        pointerOrNull(args, bias);
-        args.float32(spec.activation().alpha());
+        return biasActivation(m, n, c, epilogue(spec, bias), op);
+    }
+
+    /**
+     * In place on C (M x N, row-major): everything of {@code ep} after {@code alpha·acc + beta·C}
+     * (which cuBLAS computed): {@code C = act(C + bias + residual)}. ep's alpha and beta are ignored.
+     */
+    public static KernelLaunch biasActivation(int m, int n, DeviceBuffer c, EpilogueArgs ep, String op) {
+        KernelArgs args = KernelArgs.builder().pointer(c).int32(m).int32(n).int32(n).epilogue(ep.withAlphaBeta(1f, 0f)).build();
         long blocks = ceilDiv((long) m * n, BIAS_ACTIVATION_BLOCK);
         Dim3 grid = Dim3.of((int) Math.max(1, Math.min(blocks, BIAS_ACTIVATION_MAX_BLOCKS)));
-        return new KernelLaunch(op, biasActivationName(spec.activation().kind()), grid, Dim3.of(BIAS_ACTIVATION_BLOCK),
-                0, args.build());
+        return new KernelLaunch(op, BIAS_ACTIVATION_KERNEL, grid, Dim3.of(BIAS_ACTIVATION_BLOCK), 0, args);
     }
 
     // ---- helpers ----------------------------------------------------------------------------------
-
-    /**
-     * A {@code const float*} argument that may be null. A null device pointer is 8 zero bytes, which
-     * is what both {@code cuLaunchKernel} and the emulator read as {@code nullptr}; KernelArgs has no
-     * null buffer, so it is passed as a 64-bit zero of the same size.
-     */
-    static void pointerOrNull(KernelArgs.Builder args, DeviceBuffer buffer) {
-        if (buffer != null) args.pointer(buffer);
-        else args.int64(0L);
-    }
 
     static long ceilDiv(long a, long b) { return (a + b - 1) / b; }
 }

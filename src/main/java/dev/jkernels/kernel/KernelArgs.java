@@ -19,7 +19,12 @@ public final class KernelArgs {
         /** {@code long long} (jk::index_t). */
         INT64(8),
         /** {@code float}. */
-        FLOAT32(4);
+        FLOAT32(4),
+        /**
+         * {@code jk::Epilogue} by value ({@link EpilogueArgs}): 64 bytes whose device pointers each
+         * launcher resolves to its own addresses.
+         */
+        EPILOGUE(EpilogueArgs.BYTES);
 
         public final int bytes;
 
@@ -48,6 +53,8 @@ public final class KernelArgs {
     public long int64(int i) { return (Long) expect(i, Type.INT64); }
 
     public float float32(int i) { return (Float) expect(i, Type.FLOAT32); }
+
+    public EpilogueArgs epilogue(int i) { return (EpilogueArgs) expect(i, Type.EPILOGUE); }
 
     private Object expect(int i, Type t) {
         if (types.get(i) != t) throw new IllegalArgumentException("argument " + i + " is " + types.get(i) + ", not " + t);
@@ -85,6 +92,11 @@ public final class KernelArgs {
         public Builder int64(long v) { return add(Type.INT64, v); }
 
         public Builder float32(float v) { return add(Type.FLOAT32, v); }
+
+        public Builder epilogue(EpilogueArgs e) {
+            if (e == null) throw new IllegalArgumentException("kernel argument " + types.size() + ": epilogue must not be null");
+            return add(Type.EPILOGUE, e);
+        }
 
         public KernelArgs build() { return new KernelArgs(types, values); }
     }

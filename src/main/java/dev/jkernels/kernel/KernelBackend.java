@@ -166,7 +166,7 @@ public final class KernelBackend extends AbstractBackend {
             return;
         }
         runConvVariant(sel.variant(), g, buffer(input), buffer(filters), buffer(output),
-                EpilogueArgs.builder().bias(biasBuffer).activation(activation).build(), op + " [" + sel + "]");
+                ConvKernels.epilogue(activation, biasBuffer), op + " [" + sel + "]");
     }
 
     /** Runs a second-generation conv variant (transforming and caching the filters as it needs). */

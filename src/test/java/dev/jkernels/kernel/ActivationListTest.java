@@ -21,8 +21,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The Java and CUDA activation lists agree (names and order: the order is the code the kernels
- * get), and every activation kernel the Java side may launch exists in the emulator library and,
- * when the build has one, in every SASS image of the fatbin.
+ * get), and every kernel the Java side may launch (the element-wise kernels, one per activation;
+ * the GEMM and conv kernels, one per tile configuration, whose runtime epilogue dispatches on the
+ * same code: EpilogueArgsTest, GemmVariantsTest's every-activation cases) exists in the emulator
+ * library and, when the build has one, in every SASS image of the fatbin.
  */
 class ActivationListTest {
 
@@ -67,6 +69,7 @@ class ActivationListTest {
         Set<String> emu = EmulatedLauncher.kernelNames();
         List<String> missing = new ArrayList<>();
         for (String name : ActivationKernels.allNames()) if (!emu.contains(name)) missing.add(name);
+        for (String name : ConvFastKernels.allNames()) if (!emu.contains(name)) missing.add(name);
         assertTrue(missing.isEmpty(), "kernels missing from the emulator library: " + missing);
         assertEquals(4 * Activation.Kind.values().length, ActivationKernels.allNames().size());
     }
@@ -82,6 +85,9 @@ class ActivationListTest {
             assertTrue(img.readable(), img.target() + ": ELF image could not be read");
             List<String> missing = new ArrayList<>();
             for (String name : ActivationKernels.allNames()) if (!img.functions().contains(name)) missing.add(name);
+            for (String name : GemmKernels.allNames()) if (!img.functions().contains(name)) missing.add(name);
+            for (String name : ConvKernels.allNames()) if (!img.functions().contains(name)) missing.add(name);
+            for (String name : ConvFastKernels.allNames()) if (!img.functions().contains(name)) missing.add(name);
             assertTrue(missing.isEmpty(), img.target() + " lacks " + missing);
         }
     }
