@@ -15,12 +15,6 @@
 // divisions) is once per output, not per tap.
 #include "conv_fast_common.cuh"
 
-#ifdef JK_EMULATOR
-#define JK_NO_UNROLL
-#else
-#define JK_NO_UNROLL _Pragma("unroll 1")
-#endif
-
 namespace jk {
 namespace conv_depthwise_kernels {
 

@@ -240,17 +240,38 @@ JK_UNROLL
         cur ^= 1;
     }
 
+    // Epilogue in three passes (as the tiled GEMMs): the linear part per element, unrolled; the
+    // activation through epilogue_activate_staged (one rolled copy of the runtime switch, the values
+    // staged in the now idle As); the stores. A thread's output (i, j) is row ml(i), channel kc(j).
+    auto rowOf = [&](int i) { return (i < 4 ? 0 : BM / 2) + tr * 4 + (i & 3); };
+    auto channelOf = [&](int j) { return k0 + (j < 4 ? 0 : BN / 2) + tc * 4 + (j & 3); };
 JK_UNROLL
     for (int i = 0; i < TM; ++i) {
-        const int ml = (i < 4 ? 0 : BM / 2) + tr * 4 + (i & 3);
-        const index_t ob = outBase[ml];
-        if (ob < 0) continue;
+        const index_t ob = outBase[rowOf(i)];
 JK_UNROLL
         for (int j = 0; j < TN; ++j) {
-            const int kc = k0 + (j < 4 ? 0 : BN / 2) + tc * 4 + (j & 3);
-            if (kc >= kPerGroup) continue;
+            const int kc = channelOf(j);
+            if (ob < 0 || kc >= kPerGroup) continue;
             const index_t at = NHWC ? ob + kc : ob + (index_t)kc * PQ;
-            output[at] = conv_fast::apply_epilogue(ep, acc[i][j], g * kPerGroup + kc, at, output);
+            acc[i][j] = epilogue_linear(ep, acc[i][j], ep.beta != 0.f ? output[at] : 0.f, g * kPerGroup + kc, at);
+        }
+    }
+    if (epilogue_has_activation(ep)) {
+        constexpr int CAP_ALL = 2 * BK * LDA / THREADS;
+        constexpr int CAP = CAP_ALL < TM * TN ? CAP_ALL : TM * TN;
+        epilogue_activate_staged<TM * TN, CAP, THREADS>(ep, &acc[0][0], &As[0][0][0], tid, [&](int e) -> index_t {
+            const int kc = channelOf(e % TN);
+            return kc < kPerGroup ? (index_t)g * kPerGroup + kc : -1;
+        });
+    }
+JK_UNROLL
+    for (int i = 0; i < TM; ++i) {
+        const index_t ob = outBase[rowOf(i)];
+JK_UNROLL
+        for (int j = 0; j < TN; ++j) {
+            const int kc = channelOf(j);
+            if (ob < 0 || kc >= kPerGroup) continue;
+            output[NHWC ? ob + kc : ob + (index_t)kc * PQ] = acc[i][j];
         }
     }
 }
