@@ -9,7 +9,8 @@
 #
 # Knobs (environment): BENCH_BACKEND (default cuda), BENCH_LIMIT_S (default 220: the harness is
 # stopped before run.sh's own limit so the table still prints), BENCH_ARGS (harness options; default:
-# every GEMM variant beside AUTO and cuBLAS, llm.c style, so each step of the kernel is measured).
+# every GEMM variant beside AUTO and cuBLAS, llm.c style, so each step of the kernel is measured, and
+# the conv algorithms and tiles below).
 #
 # Locally, to check the plumbing on the CPU:
 #   DEVICE_CLASSPATH=benchmarks/target/dist/jkernels-benchmarks.jar DEVICE_OUT=/tmp/out \
@@ -20,7 +21,10 @@ set -uo pipefail
 mkdir -p "$DEVICE_OUT"
 backend=${BENCH_BACKEND:-cuda}
 limit=${BENCH_LIMIT_S:-220}
-BENCH_ARGS=${BENCH_ARGS-"--gemm-algorithms AUTO,NAIVE,TILED,REGISTER_BLOCKED,WARP_TILED"}
+# conv2d: AUTO, the first implicit GEMM, Winograd (where it applies: the 3x3 stride-1 layers), and
+# each pipelined implicit-GEMM tile forced (-Djkernels.conv.variant), so the run says which wins per
+# shape. DIRECT is left out (minutes on the ResNet shapes).
+BENCH_ARGS=${BENCH_ARGS-"--gemm-algorithms AUTO,NAIVE,TILED,REGISTER_BLOCKED,WARP_TILED --conv-algorithms IMPLICIT_GEMM,WINOGRAD --conv-variants igemm_128x128,igemm_128x64,igemm_64x64"}
 SECONDS=0
 
 echo "== doctor"
