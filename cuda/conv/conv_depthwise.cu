@@ -133,8 +133,10 @@ JK_NO_UNROLL
 
 // Entry points: (input, filters [K, 1, R, S], output, N, C, H, W, K, R, S, P, Q, padTop, padLeft,
 //   strideH, strideW, dilationH, dilationW, epilogue); 256 threads, grid.x blocks (grid-stride).
-#define JK_CONV_DW_DEFINE(LAYOUT)                                                                              \
-    extern "C" __global__ void __launch_bounds__(jk::conv_depthwise_kernels::kThreads)                         \
+// Blocks per SM asked of ptxas: 6 for NCHW (40 registers, 48 warps: a memory-bound kernel wants them
+// in flight), 4 for NHWC (58 registers; 6 would spill the float4 path).
+#define JK_CONV_DW_DEFINE(LAYOUT, MINB)                                                                        \
+    extern "C" __global__ void __launch_bounds__(jk::conv_depthwise_kernels::kThreads, MINB)                   \
         jk_conv_depthwise_##LAYOUT(const float* __restrict__ input, const float* __restrict__ filters,         \
                                    float* __restrict__ output, int N, int C, int H, int W, int K, int R, int S, \
                                    int P, int Q, int padTop, int padLeft, int strideH, int strideW,            \
@@ -144,6 +146,6 @@ JK_NO_UNROLL
                                                        dilationW, ep);                                        \
     }                                                                                                          \
     JK_REGISTER_KERNEL(jk_conv_depthwise_##LAYOUT)
-JK_CONV_DW_DEFINE(nchw)
-JK_CONV_DW_DEFINE(nhwc)
+JK_CONV_DW_DEFINE(nchw, 6)
+JK_CONV_DW_DEFINE(nhwc, 4)
 #undef JK_CONV_DW_DEFINE
