@@ -7,8 +7,10 @@
 //     mode:  fibers | threads | serial
 //     suite: real      every activation kernel (fwd/bwd, scalar/vec4) on several lengths and grids,
 //                      every GEMM and conv2d kernel configuration on a few shapes with every
-//                      epilogue field (harness_gemm_conv.inc), plus the correct barrier kernels;
-//                      exit 0 iff every result matches
+//                      epilogue field (harness_gemm_conv.inc), the second-generation conv kernels
+//                      (harness_conv_fast.inc), every CNN kernel (harness_cnn.inc: pooling, batch
+//                      norm, softmax, binary, concat), plus the correct barrier kernels; exit 0 iff
+//                      every result matches
 //            selfcheck the emulator's own failure reports: partial barrier, a trap in one thread
 //                      while others wait, argument checks (exit 0 iff each is reported right)
 //            oob       the out-of-bounds write (ASan must abort the process)
@@ -187,10 +189,12 @@ void check_activation(const ActName& a, const char* variant, long long n, unsign
 
 #include "harness_gemm_conv.inc"
 #include "harness_conv_fast.inc"
+#include "harness_cnn.inc"
 
 void suite_real() {
     suite_gemm_conv();
     suite_conv_fast();
+    suite_cnn();
     // Lengths: 1, primes, around the float4 boundary, more than one block, more than a grid-stride pass.
     const long long lengths[] = {1, 3, 4, 5, 31, 257, 1031, 2053};
     for (const ActName& a : kActs) {

@@ -30,6 +30,42 @@ public abstract class AbstractBackend implements Backend {
     /** All arguments checked; {@code dx} may be {@code dy}. */
     protected abstract void runActivationBackward(Activation activation, Tensor saved, Tensor dy, Tensor dx);
 
+    /** All arguments checked (docs/cnn-ops.md); the output is in the input's layout. */
+    protected abstract void runPool2d(Pool2dSpec spec, Pool2dGeometry g, Tensor input, Tensor output);
+
+    /**
+     * All arguments checked; the input seen as {@code [outer, channels, inner]}; {@code gamma},
+     * {@code beta} may be null; the variance is finite and ≥ 0; {@code output} may be {@code input}.
+     */
+    protected abstract void runBatchNorm(Tensor input, Tensor gamma, Tensor beta, Tensor mean, Tensor variance,
+                                         float epsilon, int channels, long inner, Tensor output);
+
+    /** All arguments checked; {@code x} seen as {@code [outer, length, inner]} along the axis; {@code y} may be {@code x}. */
+    protected abstract void runSoftmax(Tensor x, long outer, int length, long inner, boolean log, Tensor y);
+
+    /**
+     * All arguments checked: {@code out[i] = big[i] ∘ small[(i / inner) % smallLength]} for every i
+     * of {@code big}'s shape; {@code out} may be {@code big}.
+     */
+    protected abstract void runBinary(BinaryOp op, Tensor big, Tensor small, long inner, long smallLength, Tensor out);
+
+    /**
+     * All arguments checked: input i seen as {@code [outer, rows[i]]} goes to columns
+     * {@code [offset_i, offset_i + rows[i])} of the output seen as {@code [outer, Σ rows]}.
+     */
+    protected abstract void runConcat(Tensor[] inputs, long outer, long[] rows, Tensor output);
+
+    /**
+     * All arguments checked; {@code residual} has the output's shape and is not the output. The
+     * default is three passes (conv, add, activation); backends with a fused epilogue override it.
+     */
+    protected void runConv2dResidual(Conv2dSpec spec, Conv2dGeometry g, Activation activation, Tensor input,
+                                     Tensor filters, Tensor bias, Tensor residual, Tensor output) {
+        runConv2d(spec, g, Activation.identity(), input, filters, bias, output);
+        runBinary(BinaryOp.ADD, output, residual, 1, output.size(), output);
+        if (!activation.isIdentity()) runActivation(activation, output, output);
+    }
+
     /** Called once by {@link #close()}. */
     protected void release() {}
 
@@ -244,6 +280,292 @@ public abstract class AbstractBackend implements Backend {
         runActivationBackward(activation, saved, dy, dx);
     }
 
+    // ---- CNN ops (docs/cnn-ops.md) ----------------------------------------------------------------
+
+    @Override public void conv2dActivation(Conv2dSpec spec, Activation activation, Tensor input, Tensor filters,
+                                           Tensor bias, Tensor residual, Tensor output) {
+        if (residual == null) {
+            conv2dActivation(spec, activation, input, filters, bias, output);
+            return;
+        }
+        Conv2dGeometry g = checkConv(spec, activation, input, filters, bias);
+        checkTensor("output", output);
+        if (!output.shape().sameAs(g.outputDims()) || output.layout() != spec.layout()) {
+            throw new IllegalArgumentException("output: expected shape " + Shape.of(g.outputDims()) + " " + spec.layout()
+                    + ", got " + output.shape() + " " + output.layout());
+        }
+        checkResidual(spec, g, residual);
+        noAlias("output", output, "input", input);
+        noAlias("output", output, "filters", filters);
+        noAlias("output", output, "bias", bias);
+        noAlias("output", output, "residual", residual);
+        runConv2dResidual(spec, g, activation, input, filters, bias, residual, output);
+    }
+
+    @Override public Tensor conv2dActivationResidual(Conv2dSpec spec, Activation activation, Tensor input, Tensor filters,
+                                                     Tensor bias, Tensor residual) {
+        if (residual == null) return conv2dActivation(spec, activation, input, filters, bias);
+        Conv2dGeometry g = checkConv(spec, activation, input, filters, bias);
+        checkResidual(spec, g, residual);
+        Tensor out = zeros(spec.layout(), g.outputDims());
+        return runOrClose(out, () -> runConv2dResidual(spec, g, activation, input, filters, bias, residual, out));
+    }
+
+    private void checkResidual(Conv2dSpec spec, Conv2dGeometry g, Tensor residual) {
+        checkTensor("residual", residual);
+        if (!residual.shape().sameAs(g.outputDims()) || residual.layout() != spec.layout()) {
+            throw new IllegalArgumentException("residual: expected the output's shape " + Shape.of(g.outputDims()) + " "
+                    + spec.layout() + ", got " + residual.shape() + " " + residual.layout());
+        }
+    }
+
+    @Override public void pool2d(Pool2dSpec spec, Tensor input, Tensor output) {
+        Pool2dGeometry g = checkPool(spec, input);
+        checkTensor("output", output);
+        if (!output.shape().sameAs(g.outputDims()) || output.layout() != spec.layout()) {
+            throw new IllegalArgumentException("output: expected shape " + Shape.of(g.outputDims()) + " " + spec.layout()
+                    + ", got " + output.shape() + " " + output.layout());
+        }
+        noAlias("output", output, "input", input);
+        runPool2d(spec, g, input, output);
+    }
+
+    @Override public Tensor pool2d(Pool2dSpec spec, Tensor input) {
+        Pool2dGeometry g = checkPool(spec, input);
+        Tensor out = zeros(spec.layout(), g.outputDims());
+        return runOrClose(out, () -> runPool2d(spec, g, input, out));
+    }
+
+    private Pool2dGeometry checkPool(Pool2dSpec spec, Tensor input) {
+        ensureOpen();
+        if (spec == null) throw new IllegalArgumentException("spec must not be null");
+        checkTensor("input", input);
+        if (input.rank() == 4 && input.layout() != spec.layout()) {
+            throw new IllegalArgumentException("input: spec expects layout " + spec.layout() + ", tensor " + input.shape()
+                    + " is " + input.layout());
+        }
+        Pool2dGeometry g = spec.geometry(input.shape());
+        Shape.of(g.outputDims());
+        return g;
+    }
+
+    @Override public void batchNorm(Tensor input, Tensor gamma, Tensor beta, Tensor mean, Tensor variance, float epsilon,
+                                    Tensor output) {
+        int c = checkBatchNorm(input, gamma, beta, mean, variance, epsilon);
+        checkTensor("output", output);
+        sameShape("output", output, "input", input);
+        noAlias("output", output, "gamma", gamma);
+        noAlias("output", output, "beta", beta);
+        noAlias("output", output, "mean", mean);
+        noAlias("output", output, "variance", variance);
+        runBatchNorm(input, gamma, beta, mean, variance, epsilon, c, channelInner(input), output);
+    }
+
+    @Override public Tensor batchNorm(Tensor input, Tensor gamma, Tensor beta, Tensor mean, Tensor variance, float epsilon) {
+        int c = checkBatchNorm(input, gamma, beta, mean, variance, epsilon);
+        Tensor out = newTensor(input.shape(), input.layout());
+        return runOrClose(out, () -> runBatchNorm(input, gamma, beta, mean, variance, epsilon, c, channelInner(input), out));
+    }
+
+    /** The channel axis of a tensor: 3 for NHWC, else 1. */
+    private static int channelAxis(Tensor t) { return t.layout() == Layout.NHWC ? 3 : 1; }
+
+    private static long channelInner(Tensor t) {
+        long inner = 1;
+        for (int d = channelAxis(t) + 1; d < t.rank(); d++) inner *= t.dim(d);
+        return inner;
+    }
+
+    private int checkBatchNorm(Tensor input, Tensor gamma, Tensor beta, Tensor mean, Tensor variance, float epsilon) {
+        ensureOpen();
+        checkTensor("input", input);
+        if (input.rank() < 2) {
+            throw new IllegalArgumentException("input: expected rank >= 2 ([N, C, ...], or NHWC [N, H, W, C]), got " + input.shape());
+        }
+        int c = input.dim(channelAxis(input));
+        if (!(epsilon >= 0) || Float.isInfinite(epsilon)) {
+            throw new IllegalArgumentException("epsilon: must be finite and >= 0, got " + epsilon);
+        }
+        if (gamma != null) checkChannelVector("gamma", gamma, c, input);
+        if (beta != null) checkChannelVector("beta", beta, c, input);
+        if (mean == null) throw new IllegalArgumentException("mean must not be null (expected shape [" + c + "])");
+        if (variance == null) throw new IllegalArgumentException("variance must not be null (expected shape [" + c + "])");
+        checkChannelVector("mean", mean, c, input);
+        checkChannelVector("variance", variance, c, input);
+        float[] v = variance.toArray();
+        for (int i = 0; i < v.length; i++) {
+            if (!(v[i] >= 0) || Float.isInfinite(v[i])) {
+                throw new IllegalArgumentException("variance: every value must be finite and >= 0, got " + v[i] + " at channel " + i);
+            }
+            if (v[i] + epsilon <= 0f) {
+                throw new IllegalArgumentException("variance: variance + epsilon must be > 0, got " + v[i] + " + " + epsilon
+                        + " at channel " + i);
+            }
+        }
+        return c;
+    }
+
+    private void checkChannelVector(String name, Tensor t, int c, Tensor input) {
+        checkTensor(name, t);
+        if (!t.shape().sameAs(c)) {
+            throw new IllegalArgumentException(name + ": expected shape [" + c + "] (the channels of input " + input.shape()
+                    + " " + input.layout() + "), got " + t.shape());
+        }
+    }
+
+    @Override public void softmax(Tensor x, int axis, Tensor y) { softmaxInto(x, axis, y, false); }
+
+    @Override public Tensor softmax(Tensor x, int axis) { return softmaxNew(x, axis, false); }
+
+    @Override public void logSoftmax(Tensor x, int axis, Tensor y) { softmaxInto(x, axis, y, true); }
+
+    @Override public Tensor logSoftmax(Tensor x, int axis) { return softmaxNew(x, axis, true); }
+
+    private void softmaxInto(Tensor x, int axis, Tensor y, boolean log) {
+        ensureOpen();
+        checkTensor("x", x);
+        int a = normalizeAxis("axis", axis, x);
+        checkTensor("y", y);
+        sameShape("y", y, "x", x);
+        long[] oli = outerLengthInner(x, a);
+        runSoftmax(x, oli[0], (int) oli[1], oli[2], log, y);
+    }
+
+    private Tensor softmaxNew(Tensor x, int axis, boolean log) {
+        ensureOpen();
+        checkTensor("x", x);
+        int a = normalizeAxis("axis", axis, x);
+        long[] oli = outerLengthInner(x, a);
+        Tensor y = newTensor(x.shape(), x.layout());
+        return runOrClose(y, () -> runSoftmax(x, oli[0], (int) oli[1], oli[2], log, y));
+    }
+
+    private static int normalizeAxis(String name, int axis, Tensor t) {
+        int r = t.rank();
+        if (axis < -r || axis >= r) {
+            throw new IllegalArgumentException(name + ": expected an axis in [" + (-r) + ", " + (r - 1) + "] for shape "
+                    + t.shape() + ", got " + axis);
+        }
+        return axis < 0 ? axis + r : axis;
+    }
+
+    private static long[] outerLengthInner(Tensor t, int axis) {
+        long outer = 1, inner = 1;
+        for (int d = 0; d < axis; d++) outer *= t.dim(d);
+        for (int d = axis + 1; d < t.rank(); d++) inner *= t.dim(d);
+        return new long[] {outer, t.dim(axis), inner};
+    }
+
+    @Override public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        Broadcast bc = checkBinary(op, a, b);
+        checkTensor("out", out);
+        if (!out.shape().equals(bc.big.shape())) {
+            throw new IllegalArgumentException("out: expected shape " + bc.big.shape() + " (the broadcast of a " + a.shape()
+                    + " and b " + b.shape() + "), got " + out.shape());
+        }
+        runBinary(op, bc.big, bc.small, bc.inner, bc.smallLength, out);
+    }
+
+    @Override public Tensor binary(BinaryOp op, Tensor a, Tensor b) {
+        Broadcast bc = checkBinary(op, a, b);
+        Tensor out = newTensor(bc.big.shape(), bc.big.layout());
+        return runOrClose(out, () -> runBinary(op, bc.big, bc.small, bc.inner, bc.smallLength, out));
+    }
+
+    private record Broadcast(Tensor big, Tensor small, long inner, long smallLength) {}
+
+    private Broadcast checkBinary(BinaryOp op, Tensor a, Tensor b) {
+        ensureOpen();
+        if (op == null) throw new IllegalArgumentException("op must not be null");
+        checkTensor("a", a);
+        checkTensor("b", b);
+        if (a.shape().equals(b.shape())) return new Broadcast(a, b, 1, a.size());
+        long[] ab = broadcastInto(b.shape(), a.shape());
+        if (ab != null) return new Broadcast(a, b, ab[0], ab[1]);
+        long[] ba = broadcastInto(a.shape(), b.shape());
+        if (ba != null) return new Broadcast(b, a, ba[0], ba[1]);
+        throw new IllegalArgumentException("b: shape " + b.shape() + " and a's shape " + a.shape() + " do not broadcast: one"
+                + " operand must broadcast into the other, its dimensions other than 1 forming one run equal to the other's"
+                + " (aligned from the right), e.g. [C], [C, 1, 1] or [1, C, 1, 1] against [N, C, H, W]");
+    }
+
+    /** {inner, smallLength} when {@code small} broadcasts into {@code big} as one contiguous run, else null. */
+    private static long[] broadcastInto(Shape small, Shape big) {
+        int r = big.rank(), off = r - small.rank();
+        if (off < 0) return null;
+        int lo = -1, hi = -1;
+        for (int d = 0; d < small.rank(); d++) {
+            if (small.dim(d) != 1) {
+                if (lo < 0) lo = d + off;
+                hi = d + off;
+            }
+        }
+        if (lo < 0) return new long[] {1, 1};
+        long len = 1;
+        for (int d = lo; d <= hi; d++) {
+            if (small.dim(d - off) != big.dim(d)) return null;
+            len *= big.dim(d);
+        }
+        long inner = 1;
+        for (int d = hi + 1; d < r; d++) inner *= big.dim(d);
+        return new long[] {inner, len};
+    }
+
+    @Override public void concat(int axis, Tensor[] inputs, Tensor output) {
+        Shape out = checkConcat(axis, inputs);
+        checkTensor("output", output);
+        Layout layout = inputs[0].layout();
+        if (!output.shape().equals(out) || output.layout() != layout) {
+            throw new IllegalArgumentException("output: expected shape " + out + " " + layout + ", got " + output.shape()
+                    + " " + output.layout());
+        }
+        for (int i = 0; i < inputs.length; i++) noAlias("output", output, "inputs[" + i + "]", inputs[i]);
+        int a = normalizeAxis("axis", axis, inputs[0]);
+        runConcat(inputs, outerLengthInner(output, a)[0], concatRows(inputs, a), output);
+    }
+
+    @Override public Tensor concat(int axis, Tensor... inputs) {
+        Shape out = checkConcat(axis, inputs);
+        int a = normalizeAxis("axis", axis, inputs[0]);
+        Tensor t = newTensor(out, inputs[0].layout());
+        return runOrClose(t, () -> runConcat(inputs, outerLengthInner(t, a)[0], concatRows(inputs, a), t));
+    }
+
+    private static long[] concatRows(Tensor[] inputs, int axis) {
+        long[] rows = new long[inputs.length];
+        for (int i = 0; i < inputs.length; i++) {
+            long[] oli = outerLengthInner(inputs[i], axis);
+            rows[i] = oli[1] * oli[2];
+        }
+        return rows;
+    }
+
+    private Shape checkConcat(int axis, Tensor[] inputs) {
+        ensureOpen();
+        if (inputs == null || inputs.length == 0) throw new IllegalArgumentException("inputs: at least one tensor expected");
+        for (int i = 0; i < inputs.length; i++) checkTensor("inputs[" + i + "]", inputs[i]);
+        Tensor first = inputs[0];
+        int a = normalizeAxis("axis", axis, first);
+        int[] dims = first.dims();
+        long total = 0;
+        for (int i = 0; i < inputs.length; i++) {
+            Tensor t = inputs[i];
+            boolean fits = t.rank() == first.rank() && t.layout() == first.layout();
+            for (int d = 0; fits && d < dims.length; d++) fits = d == a || t.dim(d) == dims[d];
+            if (!fits) {
+                int[] want = dims.clone();
+                if (t.rank() == dims.length) want[a] = t.dim(a);
+                throw new IllegalArgumentException("inputs[" + i + "]: expected shape " + Shape.of(want) + " " + first.layout()
+                        + " (as inputs[0] " + first.shape() + " " + first.layout() + " except along axis " + a + "), got "
+                        + t.shape() + " " + t.layout());
+            }
+            total += t.dim(a);
+        }
+        if (total > Integer.MAX_VALUE) throw new IllegalArgumentException("inputs: the concatenated axis " + a + " holds " + total + " > 2^31-1");
+        dims[a] = (int) total;
+        return Shape.of(dims);
+    }
+
     @Override public void synchronize() { ensureOpen(); }
 
     @Override public final void close() {
@@ -307,7 +629,7 @@ public abstract class AbstractBackend implements Backend {
     }
 
     private static void noAlias(String name, Tensor out, String inName, Tensor in) {
-        if (in != null && out == in) {
+        if (in != null && (out == in || out.storage() == in.storage())) { // a reshape view shares its tensor's storage
             throw new IllegalArgumentException(name + ": must not be the same tensor as " + inName
                     + " (this op cannot run in place)");
         }

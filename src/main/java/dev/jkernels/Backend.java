@@ -88,6 +88,70 @@ public interface Backend extends AutoCloseable {
      */
     void activationBackward(Activation activation, Tensor saved, Tensor dy, Tensor dx);
 
+    // ---- CNN ops (docs/cnn-ops.md) ----------------------------------------------------------------
+
+    /**
+     * {@code output = act(conv2d(input) + bias + residual)} in one pass: the residual add of a ResNet
+     * block in the conv epilogue. {@code residual} has the output's shape and layout (or is null: then
+     * this is {@link #conv2dActivation(Conv2dSpec, Activation, Tensor, Tensor, Tensor, Tensor)}); it may
+     * not be the output tensor.
+     */
+    void conv2dActivation(Conv2dSpec spec, Activation activation, Tensor input, Tensor filters, Tensor bias,
+                          Tensor residual, Tensor output);
+
+    /** As the form above, into a new tensor (named apart: its arity clashes with the form without residual). */
+    Tensor conv2dActivationResidual(Conv2dSpec spec, Activation activation, Tensor input, Tensor filters, Tensor bias,
+                                    Tensor residual);
+
+    /** Max, average, global or adaptive pooling; see {@link Pool2dSpec}. The output may not alias the input. */
+    void pool2d(Pool2dSpec spec, Tensor input, Tensor output);
+
+    Tensor pool2d(Pool2dSpec spec, Tensor input);
+
+    /**
+     * Batch normalisation in inference: {@code y = (x − mean[c]) / sqrt(variance[c] + epsilon) · gamma[c] + beta[c]}
+     * over the channel axis (1, or 3 for an NHWC tensor) of an input of rank ≥ 2. {@code gamma} and
+     * {@code beta} may be null (1 and 0); {@code output} may be {@code input}.
+     */
+    void batchNorm(Tensor input, Tensor gamma, Tensor beta, Tensor mean, Tensor variance, float epsilon, Tensor output);
+
+    Tensor batchNorm(Tensor input, Tensor gamma, Tensor beta, Tensor mean, Tensor variance, float epsilon);
+
+    /** Softmax along {@code axis} (negative: from the end), max-subtracted; {@code y} may be {@code x}. */
+    void softmax(Tensor x, int axis, Tensor y);
+
+    Tensor softmax(Tensor x, int axis);
+
+    /** {@code log(softmax(x))} along {@code axis}, computed as {@code x − max − log Σ exp(x − max)}. */
+    void logSoftmax(Tensor x, int axis, Tensor y);
+
+    Tensor logSoftmax(Tensor x, int axis);
+
+    /**
+     * {@code out = a ∘ b} element-wise, one operand broadcast into the other's shape (see
+     * docs/cnn-ops.md: its dimensions other than 1 form one run equal to the other's). {@code out}
+     * has the larger shape; it may be whichever operand has that shape.
+     */
+    void binary(BinaryOp op, Tensor a, Tensor b, Tensor out);
+
+    Tensor binary(BinaryOp op, Tensor a, Tensor b);
+
+    default void add(Tensor a, Tensor b, Tensor out) { binary(BinaryOp.ADD, a, b, out); }
+
+    default Tensor add(Tensor a, Tensor b) { return binary(BinaryOp.ADD, a, b); }
+
+    default void multiply(Tensor a, Tensor b, Tensor out) { binary(BinaryOp.MULTIPLY, a, b, out); }
+
+    default Tensor multiply(Tensor a, Tensor b) { return binary(BinaryOp.MULTIPLY, a, b); }
+
+    /**
+     * Concatenates {@code inputs} (same rank and layout, equal in every dimension but {@code axis})
+     * along {@code axis} (negative: from the end). The output may not alias an input.
+     */
+    void concat(int axis, Tensor[] inputs, Tensor output);
+
+    Tensor concat(int axis, Tensor... inputs);
+
     /** Waits until every op issued so far has finished (a no-op where ops are synchronous). */
     void synchronize();
 

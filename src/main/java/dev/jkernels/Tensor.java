@@ -18,12 +18,19 @@ public final class Tensor implements AutoCloseable {
     private final Shape shape;
     private final Layout layout;
     private volatile boolean closed;
+    /** The tensor whose memory this view shares (and which owns it), or null for an owning tensor. */
+    private final Tensor parent;
 
     private Tensor(Backend backend, TensorStorage storage, Shape shape, Layout layout) {
+        this(backend, storage, shape, layout, null);
+    }
+
+    private Tensor(Backend backend, TensorStorage storage, Shape shape, Layout layout, Tensor parent) {
         this.backend = backend;
         this.storage = storage;
         this.shape = shape;
         this.layout = layout;
+        this.parent = parent;
     }
 
     /** For backends: wraps freshly allocated storage. Checks that the layout fits the rank. */
@@ -61,7 +68,7 @@ public final class Tensor implements AutoCloseable {
 
     public Layout layout() { return layout; }
 
-    public boolean isClosed() { return closed; }
+    public boolean isClosed() { return closed || (parent != null && parent.closed); }
 
     /** For backends: the memory, after checking the tensor is open. */
     public TensorStorage storage() {
@@ -72,7 +79,56 @@ public final class Tensor implements AutoCloseable {
     /** Throws {@link IllegalStateException} naming {@code argument} if this tensor was closed. */
     public void ensureOpen(String argument) {
         if (closed) throw new IllegalStateException(argument + ": tensor " + shape + " is closed");
+        if (parent != null && parent.isClosed()) {
+            throw new IllegalStateException(argument + ": view " + shape + " of tensor " + parent.shape()
+                    + " is unusable: that tensor is closed");
+        }
     }
+
+    /**
+     * A view of this tensor's memory under another shape with as many elements (no copy, no launch):
+     * ONNX Reshape, {@code torch.reshape}, Flatten. One dimension may be −1 (inferred). The view is
+     * PLAIN; closing it frees nothing, and it throws once this tensor is closed.
+     */
+    public Tensor reshape(int... dims) { return reshape(Layout.PLAIN, dims); }
+
+    /** As {@link #reshape(int...)} with a layout for a 4-D view (NCHW/NHWC). */
+    public Tensor reshape(Layout layout, int... dims) {
+        ensureOpen("tensor");
+        if (dims == null) throw new IllegalArgumentException("reshape: dims must not be null");
+        int[] d = dims.clone();
+        int infer = -1;
+        long known = 1;
+        for (int i = 0; i < d.length; i++) {
+            if (d[i] == -1) {
+                if (infer >= 0) throw new IllegalArgumentException("reshape: at most one dimension may be -1, got " + java.util.Arrays.toString(dims));
+                infer = i;
+            } else if (d[i] < 1) {
+                throw new IllegalArgumentException("reshape: dimension " + i + " must be >= 1 or -1, got " + java.util.Arrays.toString(dims));
+            } else {
+                known = known * d[i];
+                if (known > size()) break;
+            }
+        }
+        if (infer >= 0) {
+            if (known == 0 || size() % known != 0 || size() / known > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("reshape: cannot infer dimension " + infer + " of " + java.util.Arrays.toString(dims)
+                        + " for a tensor " + shape + " of " + size() + " elements");
+            }
+            d[infer] = (int) (size() / known);
+        }
+        Shape s = Shape.of(d);
+        if (s.elementCount() != size()) {
+            throw new IllegalArgumentException("reshape: shape " + s + " holds " + s.elementCount() + " elements, tensor "
+                    + shape + " holds " + size());
+        }
+        checkLayout(s, layout);
+        Tensor owner = parent == null ? this : parent;
+        return new Tensor(backend, storage, s, layout, owner);
+    }
+
+    /** True for a view made by {@link #reshape}. */
+    public boolean isView() { return parent != null; }
 
     /** Copies the whole tensor into a new array. */
     public float[] toArray() {
@@ -119,7 +175,7 @@ public final class Tensor implements AutoCloseable {
             if (closed) return;
             closed = true;
         }
-        storage.free();
+        if (parent == null) storage.free();
     }
 
     @Override

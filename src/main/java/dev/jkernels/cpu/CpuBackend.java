@@ -144,6 +144,37 @@ public final class CpuBackend extends AbstractBackend {
         });
     }
 
+    // ---- CNN ops (CpuPool2d, CpuNormalization, CpuElementwise) ------------------------------------
+
+    @Override
+    protected void runPool2d(dev.jkernels.Pool2dSpec spec, dev.jkernels.Pool2dGeometry g, Tensor input, Tensor output) {
+        CpuPool2d.run(g, data(input), data(output), pool);
+    }
+
+    @Override
+    protected void runBatchNorm(Tensor input, Tensor gamma, Tensor beta, Tensor mean, Tensor variance, float epsilon,
+                                int channels, long inner, Tensor output) {
+        CpuNormalization.batchNorm(data(input), data(output), gamma == null ? null : data(gamma),
+                beta == null ? null : data(beta), data(mean), data(variance), epsilon, channels, inner, pool);
+    }
+
+    @Override
+    protected void runSoftmax(Tensor x, long outer, int length, long inner, boolean log, Tensor y) {
+        CpuNormalization.softmax(data(x), data(y), outer, length, inner, log, pool);
+    }
+
+    @Override
+    protected void runBinary(dev.jkernels.BinaryOp op, Tensor big, Tensor small, long inner, long smallLength, Tensor out) {
+        CpuElementwise.binary(op, data(big), data(small), inner, smallLength, data(out), pool);
+    }
+
+    @Override
+    protected void runConcat(Tensor[] inputs, long outer, long[] rows, Tensor output) {
+        float[][] arrays = new float[inputs.length][];
+        for (int i = 0; i < inputs.length; i++) arrays[i] = data(inputs[i]);
+        CpuElementwise.concat(arrays, outer, rows, data(output), pool);
+    }
+
     private interface RangeBody { void run(int from, int to); }
 
     private void chunked(int n, RangeBody body) {

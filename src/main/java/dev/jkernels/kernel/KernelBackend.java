@@ -198,4 +198,41 @@ public final class KernelBackend extends AbstractBackend {
         launcher.launch(ActivationKernels.backward(activation, activationVariant, buffer(saved), buffer(dy), buffer(dx),
                 saved.size(), op));
     }
+
+    // ---- CNN ops (CnnKernels) --------------------------------------------------------------------
+
+    @Override protected void runPool2d(dev.jkernels.Pool2dSpec spec, dev.jkernels.Pool2dGeometry g, Tensor input,
+                                       Tensor output) {
+        launcher.launch(CnnKernels.pool2d(g, buffer(input), buffer(output), "pool2d " + spec + " input " + input.shape()
+                + " on " + name));
+    }
+
+    @Override protected void runBatchNorm(Tensor input, Tensor gamma, Tensor beta, Tensor mean, Tensor variance,
+                                          float epsilon, int channels, long inner, Tensor output) {
+        launcher.launch(CnnKernels.batchNorm(buffer(input), buffer(output), gamma == null ? null : buffer(gamma),
+                beta == null ? null : buffer(beta), buffer(mean), buffer(variance), epsilon, input.size(), inner, channels,
+                "batchNorm input " + input.shape() + " " + input.layout() + " eps " + epsilon + " on " + name));
+    }
+
+    @Override protected void runSoftmax(Tensor x, long outer, int length, long inner, boolean log, Tensor y) {
+        launcher.launch(CnnKernels.softmax(buffer(x), buffer(y), outer, length, inner, log,
+                (log ? "logSoftmax " : "softmax ") + x.shape() + " as [" + outer + ", " + length + ", " + inner + "] on " + name));
+    }
+
+    @Override protected void runBinary(dev.jkernels.BinaryOp op, Tensor big, Tensor small, long inner, long smallLength,
+                                       Tensor out) {
+        launcher.launch(CnnKernels.binary(op, buffer(big), buffer(small), buffer(out), big.size(), inner, smallLength,
+                op + " " + big.shape() + " with " + small.shape() + " on " + name));
+    }
+
+    @Override protected void runConcat(Tensor[] inputs, long outer, long[] rows, Tensor output) {
+        long total = 0;
+        for (long r : rows) total += r;
+        long offset = 0;
+        for (int i = 0; i < inputs.length; i++) {
+            launcher.launch(CnnKernels.concatCopy(buffer(inputs[i]), buffer(output), outer, rows[i], total, offset,
+                    "concat input " + i + " " + inputs[i].shape() + " into " + output.shape() + " on " + name));
+            offset += rows[i];
+        }
+    }
 }

@@ -186,6 +186,27 @@ public final class Conv2d implements Layer {
         return act.isIdentity() ? b.conv2d(spec, input, w, bias) : b.conv2dActivation(spec, act, input, w, bias);
     }
 
+    /**
+     * One launch: {@code act(conv(x) + b + residual)}, the residual add of a ResNet block in the
+     * epilogue ({@code residual} null: {@link #forwardWith(Tensor, Activation)}). Used by {@link Sequential}.
+     */
+    Tensor forwardWith(Tensor input, Activation act, Tensor residual) {
+        if (residual == null) return forwardWith(input, act);
+        if (input == null) throw new IllegalArgumentException(name() + ": input must not be null");
+        input.ensureOpen("input");
+        try {
+            outputShape(input.shape());
+            outputLayout(input.layout());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(name() + ": " + e.getMessage(), e);
+        }
+        Backend b = input.backend();
+        return b.conv2dActivationResidual(spec, act, input, params.weightOn(b), params.biasOn(b), residual);
+    }
+
+    /** Changes whenever the host weights change (for {@link Sequential}'s folded copies). */
+    long weightsVersion() { return params.version(); }
+
     @Override public Conv2d to(Backend backend) {
         params.to(backend);
         return this;

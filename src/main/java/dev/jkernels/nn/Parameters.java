@@ -31,6 +31,11 @@ final class Parameters {
         this.bias = hasBias ? new float[biasLength] : null;
     }
 
+    /** Bumped by every change of the host weights: lets derived copies (a folded conv+BN) see they are stale. */
+    private volatile long version;
+
+    long version() { return version; }
+
     int[] weightShape() { return weightShape.clone(); }
 
     boolean hasBias() { return bias != null; }
@@ -74,6 +79,7 @@ final class Parameters {
 
     /** Rewrites the uploaded copy (if any) from the host arrays. */
     synchronized void refreshUpload() {
+        version++;
         if (weightTensor != null) {
             weightTensor.copyFrom(weight);
             if (biasTensor != null) biasTensor.copyFrom(bias);

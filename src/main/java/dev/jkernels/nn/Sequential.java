@@ -49,7 +49,12 @@ public final class Sequential implements Layer {
         /** {@link Flatten}: no launch, the intermediate's memory is re-labelled. */
         RESHAPE,
         /** Any other layer: its own {@code forward}, with whatever launches it makes. */
-        LAYER
+        LAYER,
+        /**
+         * A {@link ResidualBlock}: its own plan (main path, shortcut), the sum and the activation after it
+         * fused into the main path's last convolution under {@link FusionPolicy#AUTO}.
+         */
+        BLOCK
     }
 
     /**
@@ -64,9 +69,16 @@ public final class Sequential implements Layer {
         private final int launch;
         private final Shape input, output;
         private final Layer layer;
+        private final BatchNorm2d foldedBn;
 
         private Step(StepKind kind, List<Integer> layers, Activation activation, boolean builtInActivation,
                      int launch, Shape input, Shape output, Layer layer) {
+            this(kind, layers, activation, builtInActivation, launch, input, output, layer, null);
+        }
+
+        private Step(StepKind kind, List<Integer> layers, Activation activation, boolean builtInActivation,
+                     int launch, Shape input, Shape output, Layer layer, BatchNorm2d foldedBn) {
+            this.foldedBn = foldedBn;
             this.kind = kind;
             this.layers = List.copyOf(layers);
             this.activation = activation;
@@ -93,6 +105,9 @@ public final class Sequential implements Layer {
             return (kind == StepKind.GEMM || kind == StepKind.CONV2D) && activation != null && !activation.isIdentity();
         }
 
+        /** The {@link BatchNorm2d} folded into this CONV2D step's weights and bias, or null. */
+        public BatchNorm2d foldedBatchNorm() { return foldedBn; }
+
         /** The launch number (0, 1, …) or −1 for a step without a launch of its own (RESHAPE). */
         public int launch() { return launch; }
 
@@ -109,7 +124,9 @@ public final class Sequential implements Layer {
                     Linear l = (Linear) layer;
                     return "gemm(transB" + (l.hasBias() ? ", bias" : "") + (activation.isIdentity() ? "" : ", " + activation) + ")";
                 }
-                case CONV2D: return activation.isIdentity() ? "conv2d" : "conv2dActivation(" + activation + ")";
+                case CONV2D: return (activation.isIdentity() ? "conv2d" : "conv2dActivation(" + activation + ")")
+                        + (foldedBn != null ? " [BN folded]" : "");
+                case BLOCK: return "residual block";
                 case ACTIVATION: return "activation(" + activation + ")";
                 case RESHAPE: return "reshape (no launch)";
                 default: return "forward(" + layer.name() + ")";
@@ -180,6 +197,7 @@ public final class Sequential implements Layer {
         if (backend == null) throw new IllegalArgumentException("Sequential: backend must not be null");
         try {
             for (Layer l : layers) l.to(backend);
+            prepareFolds(backend);
         } catch (RuntimeException | Error e) {
             try {
                 close();
@@ -205,6 +223,12 @@ public final class Sequential implements Layer {
                 if (first == null) first = e;
                 else first.addSuppressed(e);
             }
+        }
+        try {
+            closeFolds();
+        } catch (RuntimeException e) {
+            if (first == null) first = e;
+            else first.addSuppressed(e);
         }
         backend = null;
         if (first != null) throw first;
@@ -274,9 +298,11 @@ public final class Sequential implements Layer {
     public List<Step> plan() { return plan(null); }
 
     /** The plan under the current policy for an input of {@code input} (checked), with every step's shapes. */
-    public List<Step> plan(Shape input) {
+    public List<Step> plan(Shape input) { return plan(input, fusion); }
+
+    /** The plan under {@code policy} (a {@link ResidualBlock} plans its paths under its container's policy). */
+    List<Step> plan(Shape input, FusionPolicy policy) {
         Shape[] shapes = input == null ? null : check(input, null);
-        FusionPolicy policy = fusion;
         List<Step> steps = new ArrayList<>();
         int launch = 0;
         for (int i = 0; i < layers.size(); i++) {
@@ -287,7 +313,16 @@ public final class Sequential implements Layer {
                 Activation own = layer instanceof Linear ? ((Linear) layer).activation() : ((Conv2d) layer).activation();
                 Shape out = shapes == null ? null : shapes[i + 1];
                 if (policy == FusionPolicy.AUTO) {
-                    if (!own.isIdentity()) {
+                    BatchNorm2d bn = kind == StepKind.CONV2D && i + 1 < layers.size() ? foldableBn((Conv2d) layer, layers.get(i + 1)) : null;
+                    if (bn != null) {
+                        // conv → BN (→ activation): one launch, BN folded into the weights and bias.
+                        boolean act = own.isIdentity() && i + 2 < layers.size() && layers.get(i + 2) instanceof ActivationLayer;
+                        Activation a = act ? ((ActivationLayer) layers.get(i + 2)).activation() : Activation.identity();
+                        List<Integer> covered = act ? List.of(i, i + 1, i + 2) : List.of(i, i + 1);
+                        Shape outN = shapes == null ? null : shapes[i + covered.size()];
+                        steps.add(new Step(kind, covered, a, false, launch++, in, outN, layer, bn));
+                        i += covered.size() - 1;
+                    } else if (!own.isIdentity()) {
                         steps.add(new Step(kind, List.of(i), own, true, launch++, in, out, layer));
                     } else if (i + 1 < layers.size() && layers.get(i + 1) instanceof ActivationLayer) {
                         ActivationLayer next = (ActivationLayer) layers.get(i + 1);
@@ -306,6 +341,11 @@ public final class Sequential implements Layer {
             } else if (layer instanceof ActivationLayer) {
                 steps.add(new Step(StepKind.ACTIVATION, List.of(i), ((ActivationLayer) layer).activation(), false,
                         launch++, in, in, layer));
+            } else if (layer instanceof ResidualBlock) {
+                ResidualBlock block = (ResidualBlock) layer;
+                steps.add(new Step(StepKind.BLOCK, List.of(i), null, false, launch, in,
+                        shapes == null ? null : shapes[i + 1], layer));
+                launch += block.launches(policy);
             } else if (layer instanceof Flatten) {
                 steps.add(new Step(StepKind.RESHAPE, List.of(i), null, false, -1, in,
                         shapes == null ? null : shapes[i + 1], layer));
@@ -317,6 +357,16 @@ public final class Sequential implements Layer {
         return Collections.unmodifiableList(steps);
     }
 
+    /**
+     * The BN after {@code conv} that folds into it: a {@link BatchNorm2d} of the conv's output channels
+     * and layout, after a conv without a built-in activation (the activation would sit between them).
+     */
+    private static BatchNorm2d foldableBn(Conv2d conv, Layer next) {
+        if (!(next instanceof BatchNorm2d bn)) return null;
+        if (!conv.activation().isIdentity() || bn.numFeatures() != conv.outChannels() || bn.layout() != conv.layout()) return null;
+        return bn;
+    }
+
     /** The plan as text, without shapes: the layers, which were fused, and the launches. */
     public String describe() { return describe((Shape) null); }
 
@@ -325,7 +375,7 @@ public final class Sequential implements Layer {
 
     public String describe(Shape input) {
         List<Step> steps = plan(input);
-        long launches = steps.stream().filter(s -> s.launch() >= 0).count();
+        long launches = launchCount(steps, fusion);
         StringBuilder sb = new StringBuilder();
         sb.append("Sequential: ").append(layers.size()).append(layers.size() == 1 ? " layer" : " layers")
                 .append(", fusion ").append(fusion).append(", ").append(launches).append(launches == 1 ? " launch" : " launches");
@@ -347,8 +397,21 @@ public final class Sequential implements Layer {
             String line = "  " + (s.launch() >= 0 ? String.format("%-3d", s.launch()) : " - ") + ' '
                     + String.format("%-" + opWidth + "s  %-" + layersWidth + "s  ", s.op(), layerList(s)) + operands(s);
             sb.append(line.stripTrailing()).append('\n');
+            if (s.kind() == StepKind.BLOCK) {
+                for (String l : ((ResidualBlock) s.layer).describeLines(s.input(), fusion, s.launch())) sb.append("        ").append(l).append('\n');
+            }
         }
         return sb.toString();
+    }
+
+    /** The launches a plan makes (a residual block makes several). */
+    static long launchCount(List<Step> steps, FusionPolicy policy) {
+        long n = 0;
+        for (Step s : steps) {
+            if (s.kind() == StepKind.BLOCK) n += ((ResidualBlock) s.layer).launches(policy);
+            else if (s.launch() >= 0) n++;
+        }
+        return n;
     }
 
     private static String layerList(Step s) {
@@ -367,6 +430,15 @@ public final class Sequential implements Layer {
         switch (s.kind()) {
             case GEMM:
             case CONV2D: {
+                if (s.foldedBatchNorm() != null) {
+                    int conv = s.layers().get(0);
+                    if (conv == i) {
+                        return "launch " + s.launch() + ", BN #" + s.layers().get(1) + " folded into its weights and bias"
+                                + (s.layers().size() == 3 ? ", #" + s.layers().get(2) + " (" + s.activation() + ") in the epilogue" : "");
+                    }
+                    return s.layers().get(1) == i ? "folded into #" + conv + "'s weights and bias (no launch)"
+                            : "launch " + s.launch() + ", folded into #" + conv + " (" + s.activation() + " in the epilogue)";
+                }
                 if (s.layers().size() == 2) {
                     return s.layers().get(0) == i
                             ? "launch " + s.launch() + ", fused with #" + s.layers().get(1) + " (" + s.activation() + " in the epilogue)"
@@ -379,6 +451,10 @@ public final class Sequential implements Layer {
             }
             case ACTIVATION: return "launch " + s.launch() + " (not fused)";
             case RESHAPE: return "no launch (re-labels the intermediate)";
+            case BLOCK: {
+                int n = ((ResidualBlock) s.layer).launches(fusion);
+                return (n == 1 ? "launch " + s.launch() : "launches " + s.launch() + "–" + (s.launch() + n - 1)) + " (residual block, below)";
+            }
             default: return "launch " + s.launch() + " (runs its own forward)";
         }
     }
@@ -415,23 +491,43 @@ public final class Sequential implements Layer {
      * @throws IllegalArgumentException naming the layer's index, type and expected/actual shapes
      * @throws IllegalStateException when weights are not on the input's backend
      */
-    @Override public Tensor forward(Tensor input) {
+    @Override public Tensor forward(Tensor input) { return run(input, fusion, null, null); }
+
+    /**
+     * The forward pass under {@code policy}, then {@code act(· + residual)} when {@code residual} is not
+     * null (a {@link ResidualBlock}'s main path): under AUTO, when the plan ends in a convolution
+     * without an activation of its own, the sum and the activation run in that convolution's epilogue
+     * (one launch); otherwise as an add and an activation launch after the plan.
+     */
+    Tensor run(Tensor input, FusionPolicy policy, Tensor residual, Activation tailActivation) {
         if (input == null) throw new IllegalArgumentException("Sequential: input must not be null");
         input.ensureOpen("input");
         check(input.shape(), input.layout());
         Backend b = input.backend();
-        List<Step> steps = plan(null);
+        List<Step> steps = plan(null, policy);
         TensorTracker t = tracker;
-        if (steps.isEmpty()) return created(t, b.copyOf(input));
+        Activation tail = tailActivation == null ? Activation.identity() : tailActivation;
+        boolean fuseTail = residual != null && fusesResidual(steps, policy);
+        if (steps.isEmpty()) {
+            Tensor out = created(t, residual == null ? b.copyOf(input) : b.add(input, residual));
+            return residual == null ? out : finishResidual(b, out, null, tail);
+        }
         Tensor cur = input;
         boolean owned = false;
         try {
-            for (Step s : steps) {
+            for (int si = 0; si < steps.size(); si++) {
+                Step s = steps.get(si);
                 Tensor next;
                 boolean moved = false;
                 switch (s.kind()) {
                     case GEMM: next = ((Linear) s.layer).forwardWith(cur, s.activation()); break;
-                    case CONV2D: next = ((Conv2d) s.layer).forwardWith(cur, s.activation()); break;
+                    case CONV2D: {
+                        Conv2d conv = s.foldedBatchNorm() == null ? (Conv2d) s.layer
+                                : folded((Conv2d) s.layer, s.foldedBatchNorm(), b);
+                        next = fuseTail && si == steps.size() - 1 ? conv.forwardWith(cur, tail, residual)
+                                : conv.forwardWith(cur, s.activation());
+                        break;
+                    }
                     case ACTIVATION:
                         if (owned) {
                             b.activation(s.activation(), cur, cur);
@@ -448,8 +544,17 @@ public final class Sequential implements Layer {
                             next = s.layer.forward(cur);
                         }
                         break;
+                    case BLOCK: next = ((ResidualBlock) s.layer).forwardWith(cur, policy); break;
                     default:
-                        next = s.layer.forward(cur);
+                        if (owned && s.layer instanceof BatchNorm2d bn) {
+                            bn.forwardInPlace(cur);
+                            next = cur;
+                        } else if (owned && s.layer instanceof Softmax sm) {
+                            sm.forwardInPlace(cur);
+                            next = cur;
+                        } else {
+                            next = s.layer.forward(cur);
+                        }
                         // A layer that hands back its input must not make us close the caller's tensor.
                         if (next == cur && !owned) next = b.copyOf(cur);
                         break;
@@ -465,10 +570,95 @@ public final class Sequential implements Layer {
                 cur = next;
                 owned = true;
             }
-            return cur;
+            return residual == null || fuseTail ? cur : finishResidual(b, cur, residual, tail);
         } catch (RuntimeException | Error e) {
             if (owned) cur.close();
             throw e;
+        }
+    }
+
+    /** True when the plan's last step is a conv that can take the residual sum and activation in its epilogue. */
+    static boolean fusesResidual(List<Step> steps, FusionPolicy policy) {
+        if (policy != FusionPolicy.AUTO || steps.isEmpty()) return false;
+        Step last = steps.get(steps.size() - 1);
+        return last.kind() == StepKind.CONV2D && last.activation().isIdentity();
+    }
+
+    /** {@code out = act(out + residual)} in place on an owned intermediate (residual null: already added). */
+    private static Tensor finishResidual(Backend b, Tensor out, Tensor residual, Activation act) {
+        try {
+            if (residual != null) b.add(out, residual, out);
+            if (!act.isIdentity()) b.activation(act, out, out);
+            return out;
+        } catch (RuntimeException | Error e) {
+            out.close();
+            throw e;
+        }
+    }
+
+    // ---- batch norm folding ------------------------------------------------------------------------
+
+    /** A conv with a BN folded in, on one backend, made from these versions of the two layers' weights. */
+    private record Folded(Conv2d conv, long convVersion, long bnVersion, Backend backend) {}
+
+    private final java.util.Map<Conv2d, Folded> folds = new java.util.IdentityHashMap<>();
+
+    /**
+     * The conv with {@code bn} folded into its weights and bias ({@code W' = W·γ/σ},
+     * {@code b' = (b − μ)·γ/σ + β}), uploaded to {@code backend}: made once (by {@link #to} or the
+     * first forward pass) and remade only when either layer's weights change.
+     */
+    Conv2d folded(Conv2d conv, BatchNorm2d bn, Backend backend) {
+        synchronized (folds) {
+            Folded f = folds.get(conv);
+            if (f != null && f.convVersion == conv.weightsVersion() && f.bnVersion == bn.version() && f.backend == backend
+                    && f.conv.backend() == backend) {
+                return f.conv;
+            }
+            Conv2d copy = foldedCopy(conv, bn);
+            copy.to(backend);
+            if (f != null) f.conv.close();
+            folds.put(conv, new Folded(copy, conv.weightsVersion(), bn.version(), backend));
+            return copy;
+        }
+    }
+
+    /** The folded convolution's host weights, computed in double. */
+    static Conv2d foldedCopy(Conv2d conv, BatchNorm2d bn) {
+        double[][] ss = bn.scaleShift();
+        float[] w = conv.weight(), b = conv.bias();
+        int k = conv.outChannels(), per = w.length / k;
+        float[] w2 = new float[w.length], b2 = new float[k];
+        for (int o = 0; o < k; o++) {
+            for (int j = 0; j < per; j++) w2[o * per + j] = (float) (w[o * per + j] * ss[0][o]);
+            b2[o] = (float) ((b == null ? 0 : b[o]) * ss[0][o] + ss[1][o]);
+        }
+        dev.jkernels.Conv2dSpec sp = conv.spec();
+        Conv2d copy = Conv2d.builder(conv.inChannels(), conv.outChannels(), conv.kernelH(), conv.kernelW())
+                .stride(sp.strideH(), sp.strideW()).padding(sp.padding()).dilation(sp.dilationH(), sp.dilationW())
+                .groups(sp.groups()).bias(true).layout(sp.layout()).build();
+        return copy.setWeights(w2, b2);
+    }
+
+    /** Folds every conv+BN pair of the AUTO plan onto {@code backend} now (at build time, not in a forward pass). */
+    private void prepareFolds(Backend backend) {
+        for (Step s : plan(null, FusionPolicy.AUTO)) {
+            if (s.foldedBatchNorm() != null) folded((Conv2d) s.layer, s.foldedBatchNorm(), backend);
+        }
+    }
+
+    private void closeFolds() {
+        synchronized (folds) {
+            RuntimeException first = null;
+            for (Folded f : folds.values()) {
+                try {
+                    f.conv.close();
+                } catch (RuntimeException e) {
+                    if (first == null) first = e;
+                }
+            }
+            folds.clear();
+            if (first != null) throw first;
         }
     }
 
