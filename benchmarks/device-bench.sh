@@ -4,13 +4,22 @@
 #
 # From run.sh it gets: DEVICE_CLASSPATH (every jar), DEVICE_OUT (the folder that comes back),
 # `java` on the PATH, JKERNELS_REQUIRE_GPU=1 and JDK_JAVA_OPTIONS=--enable-native-access=ALL-UNNAMED.
-# It writes one file, $DEVICE_OUT/bench.json (rewritten after every workload, so a run stopped by
-# the limit still leaves what it measured); everything it prints lands in bench.log.
+# It writes $DEVICE_OUT/sweep.json and $DEVICE_OUT/bench.json (each rewritten after every workload, so
+# a run stopped by the limit still leaves what it measured); everything it prints lands in bench.log.
 #
-# Knobs (environment): BENCH_BACKEND (default cuda), BENCH_LIMIT_S (default 220: the harness is
-# stopped before run.sh's own limit so the table still prints), BENCH_ARGS (harness options; default:
-# every GEMM variant beside AUTO and cuBLAS, llm.c style, so each step of the kernel is measured, and
-# the conv algorithms and tiles below).
+# Two steps, in this order:
+#   1. the sweep (dev.jkernels.bench.Sweep): every GEMM configuration and split-K factor and every
+#      conv configuration on each public workload, kernel time by CUDA events, and which wins per
+#      shape. Its "winners" are what the selection reads: copy sweep.json to
+#      src/main/resources/dev/jkernels/gemm-winners-<family>.json (family e.g. sm_90) and commit it.
+#      Limited to BENCH_SWEEP_S (default 130 s; it stops cleanly and keeps what it measured).
+#   2. the harness: the public workloads through the API (AUTO and the named variants), checked, timed.
+#
+# Knobs (environment): BENCH_BACKEND (default cuda), BENCH_SWEEP_S (default 130; 0 skips the sweep),
+# BENCH_SWEEP_ARGS (extra sweep options, e.g. "--only gemm"), BENCH_LIMIT_S (default 220 for both
+# steps together: stopped before run.sh's own limit so the tables still print), BENCH_ARGS (harness
+# options; default: every GEMM variant beside AUTO and cuBLAS, llm.c style, so each step of the kernel
+# is measured).
 #
 # Locally, to check the plumbing on the CPU:
 #   DEVICE_CLASSPATH=benchmarks/target/dist/jkernels-benchmarks.jar DEVICE_OUT=/tmp/out \
@@ -21,15 +30,27 @@ set -uo pipefail
 mkdir -p "$DEVICE_OUT"
 backend=${BENCH_BACKEND:-cuda}
 limit=${BENCH_LIMIT_S:-220}
-# conv2d: AUTO, the first implicit GEMM, Winograd (where it applies: the 3x3 stride-1 layers), and
-# each pipelined implicit-GEMM tile forced (-Djkernels.conv.variant), so the run says which wins per
-# shape. DIRECT is left out (minutes on the ResNet shapes).
-BENCH_ARGS=${BENCH_ARGS-"--gemm-algorithms AUTO,NAIVE,TILED,REGISTER_BLOCKED,WARP_TILED --conv-algorithms IMPLICIT_GEMM,WINOGRAD --conv-variants igemm_128x128,igemm_128x64,igemm_64x64"}
+# conv2d in the harness: AUTO and Winograd (where it applies: the 3x3 stride-1 layers); the sweep times
+# every conv kernel configuration (first and pipelined implicit GEMM tiles, Winograd, depthwise).
+BENCH_ARGS=${BENCH_ARGS-"--gemm-algorithms AUTO,NAIVE,TILED,REGISTER_BLOCKED,WARP_TILED,PIPELINED --conv-algorithms WINOGRAD"}
+sweep_s=${BENCH_SWEEP_S:-130}
 SECONDS=0
 
 echo "== doctor"
 java -cp "$DEVICE_CLASSPATH" dev.jkernels.nativeloader.Doctor
 echo
+
+if [[ $sweep_s != 0 ]]; then
+    echo "== sweep: every GEMM/conv configuration per workload (limit ${sweep_s}s)"
+    # The sweep's own --limit-s stops it between candidates; timeout is the backstop.
+    # shellcheck disable=SC2086
+    timeout -k 5 $(( sweep_s + 20 )) java -cp "$DEVICE_CLASSPATH" dev.jkernels.bench.Sweep --backend "$backend" \
+        --json "$DEVICE_OUT/sweep.json" --limit-s "$sweep_s" ${BENCH_SWEEP_ARGS:-} > "$DEVICE_OUT/.sweep.md"
+    echo "sweep: exit $? after ${SECONDS}s"
+    limit=$(( limit - SECONDS ))
+    (( limit < 30 )) && limit=30
+    echo
+fi
 
 echo "== harness: --backend $backend ${BENCH_ARGS:-} (limit ${limit}s)"
 # shellcheck disable=SC2086  # BENCH_ARGS is a list of options
@@ -44,7 +65,10 @@ case $code in
   *)   echo "harness: exit $code after ${SECONDS}s" ;;
 esac
 echo
-# The table last: the device tool returns only the tail of the output.
+# The tables last: the device tool returns only the tail of the output.
 cat "$DEVICE_OUT/.bench.md" 2>/dev/null
-rm -f "$DEVICE_OUT/.bench.md"
+echo
+echo "== sweep winners (copy sweep.json to src/main/resources/dev/jkernels/gemm-winners-<family>.json to use them)"
+cat "$DEVICE_OUT/.sweep.md" 2>/dev/null
+rm -f "$DEVICE_OUT/.bench.md" "$DEVICE_OUT/.sweep.md"
 exit $code

@@ -102,11 +102,13 @@ JK_UNROLL
 }  // namespace jk
 
 // Entry points: jk_gemm_warp_tiled_<BM>x<BN>, one per tile configuration (the activation is in ep).
-#define JK_GEMM_WT_DEFINE(BM, BN, BK, WM, WN, WNITER, TM, TN, THREADS)                                 \
-    extern "C" __global__ void __launch_bounds__(THREADS) jk_gemm_warp_tiled_##BM##x##BN(JK_GEMM_PARAMS) { \
+// The arguments after THREADS are __launch_bounds__'s. 128x64 asks for 4 blocks per SM (128 registers): the
+// runtime epilogue's extra registers had taken it to 130, one block per SM fewer than before.
+#define JK_GEMM_WT_DEFINE(BM, BN, BK, WM, WN, WNITER, TM, TN, THREADS, ...)                                    \
+    extern "C" __global__ void __launch_bounds__(__VA_ARGS__) jk_gemm_warp_tiled_##BM##x##BN(JK_GEMM_PARAMS) { \
         jk::gemm::gemm_warp_tiled<BM, BN, BK, WM, WN, WNITER, TM, TN, THREADS>(JK_GEMM_ARGS);            \
     }                                                                                                   \
     JK_REGISTER_KERNEL(jk_gemm_warp_tiled_##BM##x##BN)
-JK_GEMM_WT_DEFINE(128, 128, 16, 64, 64, 4, 8, 4, 128)
-JK_GEMM_WT_DEFINE(128, 64, 16, 64, 32, 2, 8, 4, 128)
-JK_GEMM_WT_DEFINE(64, 64, 16, 32, 32, 2, 4, 4, 128)
+JK_GEMM_WT_DEFINE(128, 128, 16, 64, 64, 4, 8, 4, 128, 128)
+JK_GEMM_WT_DEFINE(128, 64, 16, 64, 32, 2, 8, 4, 128, 128, 4)
+JK_GEMM_WT_DEFINE(64, 64, 16, 32, 32, 2, 4, 4, 128, 128)

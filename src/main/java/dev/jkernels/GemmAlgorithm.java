@@ -15,6 +15,11 @@ public enum GemmAlgorithm {
     REGISTER_BLOCKED,
     /** Warp tiling on top of register blocking. */
     WARP_TILED,
+    /**
+     * Warp tiling with a pipelined loader: all global loads of a k-tile in flight together,
+     * register-staged double buffering, conflict-free (swizzled) shared tiles.
+     */
+    PIPELINED,
     /** cuBLAS SGEMM through JCublas (the baseline; TF32 off). CUDA backend only. */
     CUBLAS
 }

@@ -107,6 +107,33 @@ public final class CudaLauncher implements KernelLauncher {
 
     public int multiprocessorCount() { return multiprocessors; }
 
+    public int computeCapabilityMajor() { return ccMajor; }
+
+    public int computeCapabilityMinor() { return ccMinor; }
+
+    public String deviceName() { return deviceName; }
+
+    /** A {@code CU_DEVICE_ATTRIBUTE_*} of this device (for {@link DeviceProfile#of}). */
+    int deviceAttribute(int attr) {
+        enter();
+        return attribute(attr);
+    }
+
+    /**
+     * A kernel's resources as the driver reports them ({@code cuFuncGetAttribute}): registers per
+     * thread and static shared memory per block; for the selection's occupancy figures.
+     */
+    KernelFootprint footprint(String kernel) {
+        enter();
+        CUfunction f = function(kernel);
+        int[] regs = new int[1], smem = new int[1];
+        call("cuFuncGetAttribute(NUM_REGS, " + kernel + ")",
+                () -> cuFuncGetAttribute(regs, jcuda.driver.CUfunction_attribute.CU_FUNC_ATTRIBUTE_NUM_REGS, f));
+        call("cuFuncGetAttribute(SHARED_SIZE_BYTES, " + kernel + ")",
+                () -> cuFuncGetAttribute(smem, jcuda.driver.CUfunction_attribute.CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES, f));
+        return new KernelFootprint(regs[0], smem[0], "cuFuncGetAttribute");
+    }
+
     /**
      * For other GPU code in this package (cuBLAS): makes this launcher's context current on the
      * calling thread and returns the stream every launch goes to, so work queued on it is ordered

@@ -25,31 +25,51 @@ public final class GemmKernels {
     /** A kernel variant with one tile configuration: what is launched. */
     public enum Config {
         /** One thread per output, 32 x 8 blocks. */
-        NAIVE(GemmAlgorithm.NAIVE, "naive", 8, 32, Dim3.of(32, 8)),
+        NAIVE(GemmAlgorithm.NAIVE, "naive", 8, 32, Dim3.of(32, 8), 32, 0),
         /** 16 x 16 shared-memory tiles, one output per thread. */
-        TILED(GemmAlgorithm.TILED, "tiled", 16, 16, Dim3.of(16, 16)),
+        TILED(GemmAlgorithm.TILED, "tiled", 16, 16, Dim3.of(16, 16), 32, 2176),
         /** 128 x 128 x 8 block tile, 8 x 8 per thread, 256 threads (Boehm's kernel 6). */
-        REGISTER_BLOCKED_128X128(GemmAlgorithm.REGISTER_BLOCKED, "register_blocked_128x128", 128, 128, Dim3.of(256)),
+        REGISTER_BLOCKED_128X128(GemmAlgorithm.REGISTER_BLOCKED, "register_blocked_128x128", 128, 128, Dim3.of(256), 110, 8192),
         /** 64 x 64 x 16 block tile, 4 x 4 per thread, 256 threads: 4x the blocks of 128 x 128. */
-        REGISTER_BLOCKED_64X64(GemmAlgorithm.REGISTER_BLOCKED, "register_blocked_64x64", 64, 64, Dim3.of(256)),
+        REGISTER_BLOCKED_64X64(GemmAlgorithm.REGISTER_BLOCKED, "register_blocked_64x64", 64, 64, Dim3.of(256), 48, 8192),
         /** 128 x 128 x 16, 64 x 64 warp tiles, 8 x 4 per thread, 128 threads (Boehm's kernel 10). */
-        WARP_TILED_128X128(GemmAlgorithm.WARP_TILED, "warp_tiled_128x128", 128, 128, Dim3.of(128)),
+        WARP_TILED_128X128(GemmAlgorithm.WARP_TILED, "warp_tiled_128x128", 128, 128, Dim3.of(128), 207, 16384),
         /** 128 x 64 x 16, 64 x 32 warp tiles, 8 x 4 per thread, 128 threads. */
-        WARP_TILED_128X64(GemmAlgorithm.WARP_TILED, "warp_tiled_128x64", 128, 64, Dim3.of(128)),
+        WARP_TILED_128X64(GemmAlgorithm.WARP_TILED, "warp_tiled_128x64", 128, 64, Dim3.of(128), 128, 12288),
         /** 64 x 64 x 16, 32 x 32 warp tiles, 4 x 4 per thread, 128 threads. */
-        WARP_TILED_64X64(GemmAlgorithm.WARP_TILED, "warp_tiled_64x64", 64, 64, Dim3.of(128));
+        WARP_TILED_64X64(GemmAlgorithm.WARP_TILED, "warp_tiled_64x64", 64, 64, Dim3.of(128), 70, 8192),
+        /** 128 x 128 x 16, 64 x 64 warp tiles, 8 x 16 per thread, 128 threads, pipelined loader (gemm_pipelined.cu). */
+        PIPELINED_128X128(GemmAlgorithm.PIPELINED, "pipelined_128x128", 128, 128, Dim3.of(128), 255, 32768),
+        /** 128 x 64 x 16, 64 x 32 warp tiles, 8 x 8 per thread, 128 threads, pipelined. */
+        PIPELINED_128X64(GemmAlgorithm.PIPELINED, "pipelined_128x64", 128, 64, Dim3.of(128), 168, 24576),
+        /** 64 x 64 x 16, 32 x 32 warp tiles, 4 x 8 per thread, 128 threads, pipelined. */
+        PIPELINED_64X64(GemmAlgorithm.PIPELINED, "pipelined_64x64", 64, 64, Dim3.of(128), 127, 16384);
 
         private final GemmAlgorithm algorithm;
         private final String cudaName;
         private final int tileM, tileN;
         private final Dim3 block;
+        private final KernelFootprint nominal;
 
-        Config(GemmAlgorithm algorithm, String cudaName, int tileM, int tileN, Dim3 block) {
+        Config(GemmAlgorithm algorithm, String cudaName, int tileM, int tileN, Dim3 block, int regs, int smem) {
             this.algorithm = algorithm;
             this.cudaName = cudaName;
             this.tileM = tileM;
             this.tileN = tileN;
             this.block = block;
+            this.nominal = new KernelFootprint(regs, smem, "nominal (sm_90 ptxas, nvcc 13.0)");
+        }
+
+        /** Registers and static shared memory of this kernel as ptxas reported them for sm_90 (nvcc 13.0). */
+        public KernelFootprint nominalFootprint() { return nominal; }
+
+        /** Whether the kernel can compute a k-range per grid z into a split-K workspace. */
+        public boolean supportsSplitK() { return algorithm == GemmAlgorithm.PIPELINED; }
+
+        /** The configuration named {@code cudaName} (case-insensitive). */
+        public static java.util.Optional<Config> byName(String cudaName) {
+            for (Config c : values()) if (c.cudaName.equalsIgnoreCase(cudaName.trim())) return java.util.Optional.of(c);
+            return java.util.Optional.empty();
         }
 
         public GemmAlgorithm algorithm() { return algorithm; }
@@ -70,9 +90,24 @@ public final class GemmKernels {
         /** Blocks needed for an M x N output (as a long: it can pass 2³¹). */
         public long blocks(int m, int n) { return ceilDiv(m, tileM) * ceilDiv(n, tileN); }
 
-        /** Whether the grid for M x N fits CUDA's limits (y at most 65 535 blocks). */
+        /**
+         * Whether the kernel reads its tile from either grid orientation (block_tile in
+         * gemm_common.cuh), so that the dimension with more tiles can take grid x.
+         */
+        public boolean swapsGrid() { return algorithm == GemmAlgorithm.PIPELINED; }
+
+        /** Whether the grid for M x N fits CUDA's limits (x at most 2³¹ − 1 blocks, y at most 65 535). */
         public boolean fits(int m, int n) {
-            return ceilDiv(n, tileN) <= KernelLaunch.MAX_GRID_YZ && ceilDiv(m, tileM) <= Integer.MAX_VALUE;
+            long tm = ceilDiv(m, tileM), tn = ceilDiv(n, tileN);
+            if (swapsGrid()) return Math.min(tm, tn) <= KernelLaunch.MAX_GRID_YZ && Math.max(tm, tn) <= Integer.MAX_VALUE;
+            return tn <= KernelLaunch.MAX_GRID_YZ && tm <= Integer.MAX_VALUE;
+        }
+
+        /** The grid for M x N: M tiles in x and N tiles in y, or swapped (when the kernel can) if N has more tiles. */
+        public Dim3 grid(int m, int n) {
+            long tm = ceilDiv(m, tileM), tn = ceilDiv(n, tileN);
+            if (swapsGrid() && tn > tm) return Dim3.of((int) tn, (int) tm);
+            return Dim3.of((int) tm, (int) tn);
         }
 
         /** The configurations of one algorithm, largest tiles first. */
@@ -83,47 +118,31 @@ public final class GemmKernels {
         }
     }
 
-    /**
-     * Enough blocks to fill every SM of the targets (an H100/H200 has 132; an A100 108) about once;
-     * below this a bigger tile leaves SMs idle, so a smaller configuration is chosen.
-     */
-    static final long FULL_WAVE_BLOCKS = 128;
-
-    /** Below this many multiply-adds the launch dominates and the simple tiled kernel is as good as any. */
-    static final long TINY_MACS = 32L * 32 * 32;
-
     /** The largest M, N or K the kernels take: int indices with room for one tile past the edge. */
     public static final int MAX_DIM = Integer.MAX_VALUE - 256;
 
-    /** The kernel names of every configuration, and the pass after cuBLAS: what the build must contain. */
+    /** Split-K ranges are whole k-tiles of the pipelined kernels (BK = 16). */
+    static final int SPLIT_K_GRAIN = 16;
+
+    /** The kernel names of every configuration, the pass after cuBLAS and the split-K reduction. */
     public static List<String> allNames() {
         List<String> names = new ArrayList<>();
         for (Config c : Config.values()) names.add(c.kernelName());
         names.add(BIAS_ACTIVATION_KERNEL);
+        names.add(SPLIT_K_REDUCE_KERNEL);
         return names;
     }
 
     /**
-     * The configuration {@code algorithm} runs for an M x N x K problem. {@link GemmAlgorithm#AUTO}:
-     * the tiled kernel for tiny problems, else the warp-tiled kernel with the largest tile that
-     * still gives a full wave of blocks (128 x 128 for large problems, as in Boehm's worklog).
+     * The configuration {@code algorithm} runs for an M x N x K problem on the nominal device
+     * ({@link DeviceProfile#nominal()}, the kernels' recorded footprints): {@link GemmSelection#plan}'s
+     * choice. Backends plan with their own device.
      *
      * @throws IllegalArgumentException for {@link GemmAlgorithm#CUBLAS} (not a hand-written kernel)
      *     or when no configuration of the algorithm has a grid that fits CUDA's limits
      */
     public static Config choose(GemmAlgorithm algorithm, int m, int n, int k) {
-        if (algorithm == GemmAlgorithm.CUBLAS) {
-            throw new IllegalArgumentException("algorithm CUBLAS is cuBLAS, not a hand-written GEMM kernel");
-        }
-        Config forced = configuredOverride();
-        if (forced != null && (algorithm == GemmAlgorithm.AUTO || algorithm == forced.algorithm()) && forced.fits(m, n)) {
-            return forced;
-        }
-        if (algorithm == GemmAlgorithm.AUTO) {
-            if ((long) m * n * k <= TINY_MACS && Config.TILED.fits(m, n)) return Config.TILED;
-            return pickBySize(Config.of(GemmAlgorithm.WARP_TILED), m, n);
-        }
-        return pickBySize(Config.of(algorithm), m, n);
+        return GemmSelection.plan(algorithm, m, n, k, DeviceProfile.nominal(), Config::nominalFootprint, null).config();
     }
 
     /** The system property that forces one configuration (its cudaName), for tile-size tuning runs. */
@@ -139,25 +158,11 @@ public final class GemmKernels {
     public static Config configuredOverride() {
         String v = System.getProperty(CONFIG_PROPERTY);
         if (v == null || v.isBlank()) return null;
-        for (Config c : Config.values()) if (c.cudaName.equalsIgnoreCase(v.trim())) return c;
+        Config c0 = Config.byName(v).orElse(null);
+        if (c0 != null) return c0;
         List<String> names = new ArrayList<>();
         for (Config c : Config.values()) names.add(c.cudaName);
         throw new IllegalArgumentException(CONFIG_PROPERTY + ": expected one of " + names + ", got '" + v + "'");
-    }
-
-    /** The largest-tile configuration with a full wave of blocks, else the smallest that fits. */
-    private static Config pickBySize(List<Config> configs, int m, int n) {
-        Config smallestFitting = null;
-        for (Config c : configs) {
-            if (!c.fits(m, n)) continue;
-            if (c.blocks(m, n) >= FULL_WAVE_BLOCKS) return c;
-            smallestFitting = c;
-        }
-        if (smallestFitting == null) {
-            throw new IllegalArgumentException("gemm: N=" + n + " needs more than " + KernelLaunch.MAX_GRID_YZ
-                    + " blocks in grid y for every " + configs.get(0).algorithm() + " configuration (M=" + m + ")");
-        }
-        return smallestFitting;
     }
 
     /** The epilogue of {@code spec}: its alpha, beta and activation, and {@code bias} (null when the spec has none). */
@@ -189,8 +194,8 @@ public final class GemmKernels {
                     + " (the kernels index rows and columns with int)");
         }
         if (!config.fits(m, n)) {
-            throw new IllegalArgumentException("gemm: " + config.cudaName() + " cannot cover N=" + n + " (more than "
-                    + KernelLaunch.MAX_GRID_YZ + " blocks of " + config.tileN() + " columns); use AUTO or another variant");
+            throw new IllegalArgumentException("gemm: " + config.cudaName() + " cannot cover M=" + m + " x N=" + n + " (more than "
+                    + KernelLaunch.MAX_GRID_YZ + " blocks of " + config.tileN() + " columns in grid y); use AUTO or another variant");
         }
         int lda = spec.transA() ? m : k;
         int ldb = spec.transB() ? k : n;
@@ -201,8 +206,7 @@ public final class GemmKernels {
                 .pointer(c).int32(n)
                 .epilogue(ep)
                 .build();
-        Dim3 grid = Dim3.of((int) ceilDiv(m, config.tileM()), (int) ceilDiv(n, config.tileN()));
-        return new KernelLaunch(op, config.kernelName(), grid, config.block(), 0, args);
+        return new KernelLaunch(op, config.kernelName(), config.grid(m, n), config.block(), 0, args);
     }
 
     // ---- the bias + activation pass after cuBLAS --------------------------------------------------
@@ -229,12 +233,63 @@ public final class GemmKernels {
      */
     public static KernelLaunch biasActivation(int m, int n, DeviceBuffer c, EpilogueArgs ep, String op) {
         KernelArgs args = KernelArgs.builder().pointer(c).int32(m).int32(n).int32(n).epilogue(ep.withAlphaBeta(1f, 0f)).build();
-        long blocks = ceilDiv((long) m * n, BIAS_ACTIVATION_BLOCK);
-        Dim3 grid = Dim3.of((int) Math.max(1, Math.min(blocks, BIAS_ACTIVATION_MAX_BLOCKS)));
-        return new KernelLaunch(op, BIAS_ACTIVATION_KERNEL, grid, Dim3.of(BIAS_ACTIVATION_BLOCK), 0, args);
+        return new KernelLaunch(op, BIAS_ACTIVATION_KERNEL, rowPassGrid(m, n), Dim3.of(BIAS_ACTIVATION_BLOCK), 0, args);
+    }
+
+    /**
+     * The grid of the row passes (bias + activation, split-K reduction): y walks the rows (at most
+     * 65 535 blocks, grid-stride beyond), x each row's columns four per thread, the whole grid at
+     * most {@value #BIAS_ACTIVATION_MAX_BLOCKS} blocks (a few waves on any GPU; the loops cover the rest).
+     */
+    static Dim3 rowPassGrid(int m, int n) {
+        long x = Math.max(1, ceilDiv(n, 4L * BIAS_ACTIVATION_BLOCK));
+        x = Math.min(x, BIAS_ACTIVATION_MAX_BLOCKS);
+        long y = Math.max(1, Math.min(m, Math.min(KernelLaunch.MAX_GRID_YZ, BIAS_ACTIVATION_MAX_BLOCKS / x)));
+        return Dim3.of((int) x, (int) y);
+    }
+
+    // ---- split-K ----------------------------------------------------------------------------------
+
+    /** The deterministic split-K reduction: C = epilogue(sum of the partial sums, in order z = 0, 1, ...). */
+    public static final String SPLIT_K_REDUCE_KERNEL = "jk_gemm_splitk_reduce";
+
+    /**
+     * The launches of {@code plan} for {@code C = epilogue(op(A)·op(B))}: one launch, or with split-K
+     * the partial GEMM into {@code workspace} ({@link GemmPlan#workspaceFloats()} floats; the
+     * identity epilogue, grid z = the split) and the reduction that applies {@code ep}.
+     *
+     * @param workspace null unless {@code plan.splitK() > 1}
+     */
+    public static List<KernelLaunch> launches(GemmPlan plan, GemmSpec spec, DeviceBuffer a, DeviceBuffer b, DeviceBuffer c,
+                                              EpilogueArgs ep, DeviceBuffer workspace, String op) {
+        int m = plan.m(), n = plan.n(), k = plan.k();
+        if (plan.splitK() == 1) return List.of(launch(plan.config(), spec, m, n, k, a, b, c, ep, op + " [" + plan + "]"));
+        if (!plan.config().supportsSplitK()) throw new IllegalArgumentException(plan.config().cudaName() + " has no split-K");
+        if (workspace == null || workspace.bytes() < plan.workspaceFloats() * Float.BYTES) {
+            throw new IllegalArgumentException("gemm split-K " + plan.splitK() + ": the workspace must hold " + plan.workspaceFloats()
+                    + " floats, got " + (workspace == null ? "none" : workspace.bytes() / Float.BYTES));
+        }
+        KernelLaunch partial = launch(plan.config(), spec, m, n, k, a, b, workspace, EpilogueArgs.identity(),
+                op + " (split-K partial sums) [" + plan + "]");
+        partial = new KernelLaunch(partial.op(), partial.kernel(), plan.grid(), partial.block(), 0, partial.args());
+        KernelArgs args = KernelArgs.builder().pointer(workspace).int32(plan.splitK()).int32(m).int32(n).pointer(c).int32(n)
+                .epilogue(ep).build();
+        KernelLaunch reduce = new KernelLaunch(op + " (split-K reduction of " + plan.splitK() + " slices)", SPLIT_K_REDUCE_KERNEL,
+                rowPassGrid(m, n), Dim3.of(BIAS_ACTIVATION_BLOCK), 0, args);
+        return List.of(partial, reduce);
     }
 
     // ---- helpers ----------------------------------------------------------------------------------
+
+    /**
+     * A {@code const float*} argument that may be null. A null device pointer is 8 zero bytes, which
+     * is what both {@code cuLaunchKernel} and the emulator read as {@code nullptr}; KernelArgs has no
+     * null buffer, so it is passed as a 64-bit zero of the same size.
+     */
+    static void pointerOrNull(KernelArgs.Builder args, DeviceBuffer buffer) {
+        if (buffer != null) args.pointer(buffer);
+        else args.int64(0L);
+    }
 
     static long ceilDiv(long a, long b) { return (a + b - 1) / b; }
 }

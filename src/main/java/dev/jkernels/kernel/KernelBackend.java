@@ -72,6 +72,19 @@ public final class KernelBackend extends AbstractBackend {
     /** The device buffer behind a checked tensor of this backend. */
     static DeviceBuffer buffer(Tensor t) { return ((DeviceStorage) t.storage()).buffer(); }
 
+    /**
+     * The device buffer behind a tensor of a kernel backend, for benchmarks that launch kernels by
+     * name ({@code dev.jkernels.bench.Sweep}).
+     *
+     * @throws IllegalArgumentException when the tensor is not on a kernel backend
+     */
+    public static DeviceBuffer deviceBuffer(Tensor t) {
+        if (!(t.backend() instanceof KernelBackend) || !(t.storage() instanceof DeviceStorage)) {
+            throw new IllegalArgumentException("tensor " + t.shape() + " is on " + t.backend().name() + ", not a kernel backend");
+        }
+        return buffer(t);
+    }
+
     @Override protected TensorStorage allocate(long count) {
         DeviceBuffer b = launcher.allocate(count * Float.BYTES);
         try {
@@ -141,8 +154,65 @@ public final class KernelBackend extends AbstractBackend {
             }
             return;
         }
-        GemmKernels.Config config = GemmKernels.choose(spec.algorithm(), m, n, k);
-        launcher.launch(GemmKernels.launch(config, spec, m, n, k, buffer(a), buffer(b), biasBuffer, buffer(c), op));
+        GemmPlan plan = planGemm(spec.algorithm(), m, n, k);
+        EpilogueArgs ep = GemmKernels.epilogue(spec, biasBuffer);
+        if (plan.splitK() == 1) {
+            for (KernelLaunch l : GemmKernels.launches(plan, spec, buffer(a), buffer(b), buffer(c), ep, null, op)) launcher.launch(l);
+            return;
+        }
+        DeviceBuffer ws = launcher.allocate(plan.workspaceFloats() * Float.BYTES);
+        try {
+            for (KernelLaunch l : GemmKernels.launches(plan, spec, buffer(a), buffer(b), buffer(c), ep, ws, op)) launcher.launch(l);
+        } finally {
+            launcher.free(ws);  // the GPU's free waits for the launches that use it
+        }
+    }
+
+    // ---- kernel selection: this backend's device and its kernels' footprints ----------------------
+
+    private volatile DeviceProfile device;
+    private final java.util.Map<GemmKernels.Config, KernelFootprint> footprints = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile MeasuredWinners winners;
+    private volatile boolean winnersLoaded;
+
+    /** The device the selection plans for: the GPU's attributes, or {@link DeviceProfile#nominal()} for the emulator. */
+    public DeviceProfile deviceProfile() {
+        DeviceProfile d = device;
+        if (d == null) {
+            d = launcher instanceof CudaLauncher cuda ? DeviceProfile.of(cuda) : DeviceProfile.nominal();
+            device = d;
+        }
+        return d;
+    }
+
+    /**
+     * A kernel's registers and shared memory: cuFuncGetAttribute on a GPU; for the emulator the
+     * build's ptxas report (sm_90 lines) when the build has one, else the figures recorded in the Config.
+     */
+    KernelFootprint footprint(GemmKernels.Config c) {
+        return footprints.computeIfAbsent(c, cfg -> {
+            if (launcher instanceof CudaLauncher cuda) return cuda.footprint(cfg.kernelName());
+            return PtxasReport.bundled().flatMap(r -> r.footprint(cfg.kernelName(), "sm_90")).orElse(cfg.nominalFootprint());
+        });
+    }
+
+    /**
+     * The plan of one given configuration and split-K factor on this backend's device (occupancy,
+     * waves), for the sweep that measures every candidate; null when the kernel does not fit an SM.
+     */
+    public GemmPlan planGemm(GemmKernels.Config config, int splitK, int m, int n, int k) {
+        if (splitK > 1 && !config.supportsSplitK()) throw new IllegalArgumentException(config.cudaName() + " has no split-K");
+        return GemmSelection.evaluate(config, splitK, m, n, k, deviceProfile(), this::footprint, "forced (sweep)");
+    }
+
+    /** The plan this backend runs for an M x N x K GEMM of {@code algorithm} (for logs, tests and benchmarks). */
+    public GemmPlan planGemm(GemmAlgorithm algorithm, int m, int n, int k) {
+        DeviceProfile d = deviceProfile();
+        if (!winnersLoaded) {
+            winners = MeasuredWinners.forFamily(d.family());
+            winnersLoaded = true;
+        }
+        return GemmSelection.plan(algorithm, m, n, k, d, this::footprint, winners);
     }
 
     /** The filters transformed for the second-generation conv kernels, cached per filter buffer. */

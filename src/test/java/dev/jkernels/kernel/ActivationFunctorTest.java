@@ -123,17 +123,24 @@ class ActivationFunctorTest {
             KernelArgs tooFew = KernelArgs.builder().pointer(b).pointer(b).int64(16).build();
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> launcher.launch(
                     new KernelLaunch("test", "jk_act_fwd_vec4_relu", Dim3.of(1), Dim3.of(32), 0, tooFew)));
-            assertTrue(e.getMessage().contains("jk_act_fwd_vec4_relu") && e.getMessage().contains("takes 4 arguments, got 3"), e.getMessage());
+            assertTrue(e.getMessage().contains("jk_act_fwd_vec4_relu") && e.getMessage().contains("takes 5 arguments, got 3"), e.getMessage());
 
-            KernelArgs wrongType = KernelArgs.builder().pointer(b).pointer(b).int32(16).float32(0f).build();
+            KernelArgs wrongType = KernelArgs.builder().pointer(b).pointer(b).int32(16).float32(0f).float32(0f).build();
             e = assertThrows(IllegalStateException.class, () -> launcher.launch(
                     new KernelLaunch("test", "jk_act_fwd_vec4_relu", Dim3.of(1), Dim3.of(32), 0, wrongType)));
             assertTrue(e.getMessage().contains("argument 2 is 8 bytes in the kernel, 4 bytes given"), e.getMessage());
 
-            KernelArgs ok = KernelArgs.builder().pointer(b).pointer(b).int64(16).float32(0f).build();
+            KernelArgs ok = KernelArgs.builder().pointer(b).pointer(b).int64(16).float32(0f).float32(0f).build();
             e = assertThrows(IllegalStateException.class, () -> launcher.launch(
                     new KernelLaunch("test", "jk_no_such_kernel", Dim3.of(1), Dim3.of(32), 0, ok)));
             assertTrue(e.getMessage().contains("no kernel named 'jk_no_such_kernel'"), e.getMessage());
+
+            // A by-value struct is size-checked like any argument: jk::Epilogue is 64 bytes.
+            KernelArgs notAnEpilogue = KernelArgs.builder().int32(1).int32(1).int32(1).pointer(b).int32(1).int32(0)
+                    .pointer(b).int32(1).int32(0).pointer(b).int32(1).int64(0).build();
+            e = assertThrows(IllegalStateException.class, () -> launcher.launch(
+                    new KernelLaunch("test", "jk_gemm_naive", Dim3.of(1), Dim3.of(32, 8), 0, notAnEpilogue)));
+            assertTrue(e.getMessage().contains("argument 11 is 64 bytes in the kernel, 8 bytes given"), e.getMessage());
         } finally {
             launcher.free(b);
         }

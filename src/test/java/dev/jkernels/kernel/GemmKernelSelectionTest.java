@@ -15,26 +15,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class GemmKernelSelectionTest {
 
     @Test
-    void autoPicksWarpTiledWithFullWaveTiles() {
-        assertEquals(GemmKernels.Config.WARP_TILED_128X128, GemmKernels.choose(GemmAlgorithm.AUTO, 4096, 4096, 4096));
-        assertEquals(GemmKernels.Config.WARP_TILED_128X128, GemmKernels.choose(GemmAlgorithm.AUTO, 8192, 8192, 8192));
-        // 1024²: 64 blocks of 128x128 (half a wave), 128 of 128x64
-        assertEquals(GemmKernels.Config.WARP_TILED_128X64, GemmKernels.choose(GemmAlgorithm.AUTO, 1024, 1024, 1024));
-        // 256²: even 64x64 gives only 16 blocks: the smallest warp tile
-        assertEquals(GemmKernels.Config.WARP_TILED_64X64, GemmKernels.choose(GemmAlgorithm.AUTO, 256, 256, 256));
+    void autoPicksAPipelinedKernelOnTheNominalDevice() {
+        // The nominal device is an H200 (132 SMs): see GemmSelectionTest for the model per device.
+        assertEquals(GemmKernels.Config.PIPELINED_128X128, GemmKernels.choose(GemmAlgorithm.AUTO, 4096, 4096, 4096));
+        assertEquals(GemmKernels.Config.PIPELINED_128X128, GemmKernels.choose(GemmAlgorithm.AUTO, 8192, 8192, 8192));
+        assertEquals(GemmAlgorithm.PIPELINED, GemmKernels.choose(GemmAlgorithm.AUTO, 1024, 1024, 1024).algorithm());
+        assertEquals(GemmKernels.Config.PIPELINED_64X64, GemmKernels.choose(GemmAlgorithm.AUTO, 256, 256, 256));
     }
 
     @Test
     void autoPicksTiledForTinyProblems() {
         assertEquals(GemmKernels.Config.TILED, GemmKernels.choose(GemmAlgorithm.AUTO, 1, 1, 1));
         assertEquals(GemmKernels.Config.TILED, GemmKernels.choose(GemmAlgorithm.AUTO, 32, 32, 32));
-        assertEquals(GemmKernels.Config.WARP_TILED_64X64, GemmKernels.choose(GemmAlgorithm.AUTO, 33, 32, 32));
+        assertEquals(GemmKernels.Config.PIPELINED_64X64, GemmKernels.choose(GemmAlgorithm.AUTO, 33, 32, 32));
     }
 
     @Test
     void namedAlgorithmsStayWithinTheirVariant() {
         for (GemmAlgorithm a : List.of(GemmAlgorithm.NAIVE, GemmAlgorithm.TILED, GemmAlgorithm.REGISTER_BLOCKED,
-                GemmAlgorithm.WARP_TILED)) {
+                GemmAlgorithm.WARP_TILED, GemmAlgorithm.PIPELINED)) {
             for (int size : new int[] {1, 7, 129, 4096}) {
                 assertEquals(a, GemmKernels.choose(a, size, size, size).algorithm(), a + " at " + size);
             }
@@ -83,10 +82,11 @@ class GemmKernelSelectionTest {
     void oneKernelPerConfigurationWhateverTheActivation() {
         List<String> names = GemmKernels.allNames();
         assertEquals(names.size(), new HashSet<>(names).size(), "names are unique");
-        assertEquals(GemmKernels.Config.values().length + 1, names.size(), "one per configuration + the pass after cuBLAS");
+        assertEquals(GemmKernels.Config.values().length + 2, names.size(), "one per configuration + the pass after cuBLAS + split-K");
         assertTrue(names.contains("jk_gemm_warp_tiled_128x128"));
         assertTrue(names.contains("jk_gemm_naive"));
         assertTrue(names.contains("jk_gemm_bias_act"));
+        assertTrue(names.contains("jk_gemm_splitk_reduce"));
         for (String name : names) {
             for (Activation.Kind k : Activation.Kind.values()) {
                 assertTrue(!name.endsWith("_" + k.cudaName()), name + " is named after an activation");

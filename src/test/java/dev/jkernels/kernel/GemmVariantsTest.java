@@ -53,10 +53,37 @@ abstract class GemmVariantsTest extends BackendTestBase {
         return cases;
     }
 
+    /**
+     * The pipelined variants, beyond {@link #cases()}: every size 1…129 in each of M, N and K (each
+     * dimension walks a different permutation of 1…129, so every tail of every tile occurs in each),
+     * transposes and epilogues rotating; and shapes whose blocks are interior (aligned, whole tiles:
+     * the unchecked main loop, with an odd and an even number of full k-tiles and a partial last one).
+     */
+    static List<GemmCase> pipelinedCases() {
+        List<GemmCase> cases = new ArrayList<>();
+        Activation[] acts = {Activation.identity(), Activation.relu(), Activation.gelu(), Activation.leakyRelu(0.1f)};
+        for (int t = 1; t <= 129; t++) {
+            int n = (t * 37) % 129 + 1, k = (t * 71) % 129 + 1;
+            GemmCase c = GemmCase.plain(t, n, k).withTrans((t & 1) != 0, (t & 2) != 0).withBias(t % 3 == 0);
+            if (t % 5 == 0) c = c.withAlphaBeta(0.5f, 1.5f);
+            cases.add(c.withActivation(acts[t % acts.length]));
+        }
+        for (int tr = 0; tr < 4; tr++) {
+            boolean ta = (tr & 1) != 0, tb = (tr & 2) != 0;
+            cases.add(GemmCase.plain(256, 128, 80).withTrans(ta, tb).withBias(true));
+            cases.add(GemmCase.plain(128, 256, 96).withTrans(ta, tb).withAlphaBeta(1f, 0.5f));
+            cases.add(GemmCase.plain(128, 128, 48).withTrans(ta, tb).withActivation(Activation.silu()));
+        }
+        return cases;
+    }
+
     List<VariantCase> variantCases() {
         List<VariantCase> out = new ArrayList<>();
         for (GemmKernels.Config config : GemmKernels.Config.values()) {
             for (GemmCase tc : cases()) out.add(new VariantCase(config, tc, tc.beta() == 0f));
+            if (config.algorithm() == dev.jkernels.GemmAlgorithm.PIPELINED) {
+                for (GemmCase tc : pipelinedCases()) out.add(new VariantCase(config, tc, tc.beta() == 0f));
+            }
         }
         return out;
     }
