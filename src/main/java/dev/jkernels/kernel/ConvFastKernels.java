@@ -2,7 +2,6 @@ package dev.jkernels.kernel;
 
 import dev.jkernels.ConvAlgorithm;
 import dev.jkernels.Conv2dGeometry;
-import dev.jkernels.GemmAlgorithm;
 import dev.jkernels.GemmSpec;
 import dev.jkernels.Layout;
 
@@ -321,7 +320,7 @@ public final class ConvFastKernels {
                 break;
             }
             case GEMM_1X1:
-                throw new IllegalArgumentException("conv2d gemm_1x1 runs through GemmKernels: use gemm1x1");
+                throw new IllegalArgumentException("conv2d gemm_1x1 runs as a GEMM: use gemm1x1");
             default: {
                 int channelTiles = (int) GemmKernels.ceilDiv(g.filtersPerGroup(), v.tileChannels);
                 int pixelTiles = (int) GemmKernels.ceilDiv((long) g.n() * g.p() * g.q(), v.tilePixels);
@@ -337,21 +336,24 @@ public final class ConvFastKernels {
     }
 
     /**
-     * A 1×1 stride-1 unpadded convolution as one GEMM. NHWC: {@code out[N·H·W, K] = in[N·H·W, C] ·
-     * filters[K, C]ᵀ} (bias per column = per channel; residual row stride K). NCHW with N = 1 and no
-     * bias: {@code out[K, H·W] = filters[K, C] · in[C, H·W]} (residual row stride H·W).
+     * A 1×1 stride-1 unpadded convolution as one GEMM: its operands, shape and epilogue, which the
+     * backend plans and launches as any GEMM (its device-aware tile and split-K choice).
      */
-    public static KernelLaunch gemm1x1(Conv2dGeometry g, DeviceBuffer input, DeviceBuffer filters, DeviceBuffer output,
-                                       EpilogueArgs ep, String op) {
+    public record Gemm1x1(GemmSpec spec, int m, int n, int k, DeviceBuffer a, DeviceBuffer b, EpilogueArgs epilogue) {}
+
+    /**
+     * The GEMM of a 1×1 stride-1 unpadded convolution. NHWC: {@code out[N·H·W, K] = in[N·H·W, C] ·
+     * filters[K, C]ᵀ} (bias per column = per channel; residual row stride K). NCHW with N = 1 and no
+     * bias or slopes: {@code out[K, H·W] = filters[K, C] · in[C, H·W]} (residual row stride H·W).
+     */
+    public static Gemm1x1 gemm1x1(Conv2dGeometry g, DeviceBuffer input, DeviceBuffer filters, EpilogueArgs ep) {
         String why = Variant.GEMM_1X1.unsupportedReason(g);
         if (why != null) throw new IllegalArgumentException("conv2d gemm_1x1: " + why);
         EpilogueArgs.Builder b = ep.toBuilder();
         if (g.layout() == Layout.NHWC) {
             int m = g.n() * g.h() * g.w(), n = g.k(), k = g.c();
             if (ep.residual() != null) b.residual(ep.residual(), n);
-            GemmSpec spec = GemmSpec.builder().transB(true).build();
-            GemmKernels.Config config = GemmKernels.choose(GemmAlgorithm.AUTO, m, n, k);
-            return GemmKernels.launch(config, spec, m, n, k, input, filters, output, b.build(), op + " (1x1 as GEMM)");
+            return new Gemm1x1(GemmSpec.builder().transB(true).build(), m, n, k, input, filters, b.build());
         }
         if (ep.bias() != null || ep.slopes() != null) {
             throw new IllegalArgumentException("conv2d gemm_1x1: NCHW with a bias or per-channel slopes is not one GEMM"
@@ -359,8 +361,6 @@ public final class ConvFastKernels {
         }
         int m = g.k(), n = g.h() * g.w(), k = g.c();
         if (ep.residual() != null) b.residual(ep.residual(), n);
-        GemmSpec spec = GemmSpec.builder().build();
-        GemmKernels.Config config = GemmKernels.choose(GemmAlgorithm.AUTO, m, n, k);
-        return GemmKernels.launch(config, spec, m, n, k, filters, input, output, b.build(), op + " (1x1 as GEMM)");
+        return new Gemm1x1(GemmSpec.builder().build(), m, n, k, filters, input, b.build());
     }
 }

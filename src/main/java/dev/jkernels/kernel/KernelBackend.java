@@ -155,14 +155,19 @@ public final class KernelBackend extends AbstractBackend {
             return;
         }
         GemmPlan plan = planGemm(spec.algorithm(), m, n, k);
-        EpilogueArgs ep = GemmKernels.epilogue(spec, biasBuffer);
+        runGemmPlan(plan, spec, buffer(a), buffer(b), buffer(c), GemmKernels.epilogue(spec, biasBuffer), op);
+    }
+
+    /** Launches {@code plan} (with a split-K workspace when it splits). Also the 1x1 conv's GEMM. */
+    private void runGemmPlan(GemmPlan plan, GemmSpec spec, DeviceBuffer a, DeviceBuffer b, DeviceBuffer c, EpilogueArgs ep,
+                             String op) {
         if (plan.splitK() == 1) {
-            for (KernelLaunch l : GemmKernels.launches(plan, spec, buffer(a), buffer(b), buffer(c), ep, null, op)) launcher.launch(l);
+            for (KernelLaunch l : GemmKernels.launches(plan, spec, a, b, c, ep, null, op)) launcher.launch(l);
             return;
         }
         DeviceBuffer ws = launcher.allocate(plan.workspaceFloats() * Float.BYTES);
         try {
-            for (KernelLaunch l : GemmKernels.launches(plan, spec, buffer(a), buffer(b), buffer(c), ep, ws, op)) launcher.launch(l);
+            for (KernelLaunch l : GemmKernels.launches(plan, spec, a, b, c, ep, ws, op)) launcher.launch(l);
         } finally {
             launcher.free(ws);  // the GPU's free waits for the launches that use it
         }
@@ -239,11 +244,55 @@ public final class KernelBackend extends AbstractBackend {
                 ConvKernels.epilogue(activation, biasBuffer), op + " [" + sel + "]");
     }
 
+    /**
+     * The one launch of conv variant {@code v} (not GEMM_1X1) on these tensors, for the sweep to
+     * time: the filters are transformed now (and cached); the launch stays valid while they are
+     * neither rewritten nor closed. Identity epilogue with {@code bias}.
+     */
+    public KernelLaunch planConv(ConvFastKernels.Variant v, Conv2dGeometry g, Tensor input, Tensor filters, Tensor bias,
+                                 Tensor output) {
+        ensureOpen();
+        String op = "conv2d " + v.cudaName() + " (planned)";
+        EpilogueArgs ep = ConvKernels.epilogue(Activation.identity(), bias == null ? null : buffer(bias));
+        if (v == ConvFastKernels.Variant.GEMM_1X1) throw new IllegalArgumentException("conv2d gemm_1x1 is a GEMM: plan it with planGemm");
+        if (v == ConvFastKernels.Variant.DEPTHWISE) {
+            return ConvFastKernels.launch(v, g, buffer(input), buffer(filters), buffer(output), ep, op);
+        }
+        String why = v.unsupportedReason(g);
+        if (why != null) throw new IllegalArgumentException("conv2d " + v.cudaName() + ": " + why);
+        ConvFilterCache.Form form = v == ConvFastKernels.Variant.WINOGRAD_2X2_3X3
+                ? ConvFilterCache.Form.WINOGRAD : ConvFilterCache.gemmForm(g.layout());
+        KernelLaunch[] out = new KernelLaunch[1];
+        filterCache.run(buffer(filters), form, g, op,
+                prepared -> out[0] = ConvFastKernels.launch(v, g, buffer(input), prepared, buffer(output), ep, op));
+        return out[0];
+    }
+
+    /** conv2d + residual + activation in one launch: the residual goes into the conv's epilogue. */
+    @Override protected void runConv2dResidual(Conv2dSpec spec, Conv2dGeometry g, Activation activation, Tensor input,
+                                               Tensor filters, Tensor bias, Tensor residual, Tensor output) {
+        String op = "conv2d+residual " + spec + " input " + input.shape() + " filters " + filters.shape() + " activation "
+                + activation + " on " + name;
+        buffer(output).noteWrite();
+        EpilogueArgs ep = ConvKernels.epilogue(activation, bias == null ? null : buffer(bias)).toBuilder()
+                .residual(buffer(residual), 0).build();
+        ConvFastKernels.Selection sel = ConvFastKernels.choose(spec.algorithm(), g);
+        if (sel.legacy() != null) {
+            launcher.launch(ConvKernels.launch(sel.legacy(), g, buffer(input), buffer(filters), buffer(output), ep, op));
+            return;
+        }
+        runConvVariant(sel.variant(), g, buffer(input), buffer(filters), buffer(output), ep, op + " [" + sel + "]");
+    }
+
     /** Runs a second-generation conv variant (transforming and caching the filters as it needs). */
     void runConvVariant(ConvFastKernels.Variant v, Conv2dGeometry g, DeviceBuffer input, DeviceBuffer filters,
                         DeviceBuffer output, EpilogueArgs ep, String op) {
         switch (v) {
-            case GEMM_1X1 -> launcher.launch(ConvFastKernels.gemm1x1(g, input, filters, output, ep, op));
+            case GEMM_1X1 -> {
+                ConvFastKernels.Gemm1x1 q = ConvFastKernels.gemm1x1(g, input, filters, ep);
+                runGemmPlan(planGemm(GemmAlgorithm.AUTO, q.m(), q.n(), q.k()), q.spec(), q.a(), q.b(), output, q.epilogue(),
+                        op + " (1x1 as GEMM)");
+            }
             case DEPTHWISE -> launcher.launch(ConvFastKernels.launch(v, g, input, filters, output, ep, op));
             default -> {
                 String why = v.unsupportedReason(g);
