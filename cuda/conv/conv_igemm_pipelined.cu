@@ -14,14 +14,15 @@
 // t + 1 in flight while tile t is computed (register-staged double buffering).
 //
 // The gather without divisions: each pixel row of the block tile is decoded once, at the start, by
-// all threads together (row table in shared memory: the address of the row's first tap, its clamped
-// first input row and column, its output offset). Each thread owns one reduction column (one tap, or one float4
+// all threads together (row table in shared memory: the address of the row's first tap, a mask of
+// which filter rows r and columns s land inside the image, its output offset). Each thread owns one reduction column (one tap, or one float4
 // of four channels of a tap in NHWC) of the k-tile; its (c, r, s) advances by BK per k-tile as a
 // mixed-radix counter (a constant number of adds and compares per k-tile, no division). A gathered
-// element then costs two adds, two unsigned compares and one IMAD.WIDE (row address + a 32-bit
-// offset inside the image: Java keeps C·H·W below 2^31, the batch may be any size). There is no "no such tap"
-// sentinel: rows past M and taps past the reduction carry a start that no tap can bring inside the
-// image (see conv_fast::clamp_start), so no stride or padding can alias a real input row.
+// element then costs one AND and one compare against the row's tap mask, and one IMAD.WIDE (row
+// address + a 32-bit offset inside the image: Java keeps C·H·W below 2^31, the batch may be any
+// size). There is no "no such tap" sentinel that a real row could alias: validity is a mask bit
+// computed in 64 bits per row (rows past M have none, taps past the reduction ask for bit 15, which
+// no row has), whatever the stride and padding; filters are at most 15 x 15 (16 bits per axis).
 //
 // Layouts: NCHW gathers j = (c, r, s) with lanes along consecutive pixels (contiguous along Q);
 // NHWC gathers j = (r, s, c) as float4s along C (when C/groups % 4 == 0 and the input is aligned;
@@ -80,7 +81,7 @@ __device__ __forceinline__ void conv_igemm(const float* __restrict__ input, cons
 
     alignas(16) __shared__ float As[2][BK][LDA];  // As[buf][j][m]
     alignas(16) __shared__ float Bs[2][BK][BN];   // Bs[buf][j][k]
-    alignas(16) __shared__ int4 rowTable[BM];     // {first-tap address lo, hi, first row, first column}
+    alignas(16) __shared__ int4 rowTable[BM];     // {first-tap address lo, hi, tap mask, 0}
     __shared__ index_t outBase[BM];               // output offset of (m, channel 0 of the group), -1 past M
 
     const int tid = threadIdx.x;
@@ -110,10 +111,22 @@ __device__ __forceinline__ void conv_igemm(const float* __restrict__ input, cons
             // The address of the row's (clamped) first tap, as integer bits: it may lie outside the
             // input (padding), but it is only dereferenced plus a column offset that lands inside.
             const unsigned long long at = (unsigned long long)(uintptr_t)input + (unsigned long long)off * sizeof(float);
-            e = make_int4((int)(unsigned)(at & 0xffffffffULL), (int)(unsigned)(at >> 32), ih, iw);
+            // Tap mask: bit r when input row ih0 + r·dilH is inside, bit 16 + s when column iw0 + s·dilW
+            // is (R, S <= 15, so bits 15 and 31 are never set: "no such tap" asks for one of them).
+            const long long ih0 = (long long)p * strideH - padTop, iw0 = (long long)q * strideW - padLeft;
+            unsigned mask = 0;
+            for (int r = 0; r < R; ++r) {
+                const long long y = ih0 + (long long)r * dilH;
+                if (y >= 0 && y < H) mask |= 1u << r;
+            }
+            for (int t = 0; t < S; ++t) {
+                const long long x = iw0 + (long long)t * dilW;
+                if (x >= 0 && x < W) mask |= 1u << (16 + t);
+            }
+            e = make_int4((int)(unsigned)(at & 0xffffffffULL), (int)(unsigned)(at >> 32), (int)mask, 0);
             outBase[i] = NHWC ? m * K + (index_t)g * kPerGroup : (n * K + (index_t)g * kPerGroup) * PQ + pq;
         } else {
-            e = make_int4(0, 0, H, W);  // H + r·dilH >= H for every tap: never inside
+            e = make_int4(0, 0, 0, 0);  // no tap inside
             outBase[i] = -1;
         }
         rowTable[i] = e;
@@ -146,13 +159,15 @@ __device__ __forceinline__ void conv_igemm(const float* __restrict__ input, cons
         const int c = NHWC ? col.d0 : col.d2, r = NHWC ? col.d2 : col.d1, s = NHWC ? col.d1 : col.d0;
         const bool colOk = NHWC ? r < R : c < cPerGroup;
         const int dh = r * dilH, dw = s * dilW;
+        // The mask bits this tap needs: its row's and its column's (bit 15, never set, past the reduction).
+        const unsigned need = colOk ? (1u << r) | (1u << (16 + s)) : 1u << 15;
         // Inside one image (Java: C·H·W < 2^31), so 32 bits; wraps harmlessly for taps never read.
         const int colOff = (int)(NHWC ? ((unsigned)dh * (unsigned)W + (unsigned)dw) * (unsigned)C + (unsigned)c
                                       : (unsigned)c * (unsigned)HW + (unsigned)dh * (unsigned)W + (unsigned)dw);
 JK_UNROLL
         for (int l = 0; l < A_LOADS; ++l) {
             const int4 e = rowTable[mi + l * ROWS_PER_PASS];
-            const bool ok = colOk && inside(e.z + dh, H) && inside(e.w + dw, W);
+            const bool ok = ((unsigned)e.z & need) == need;
             const float* row = reinterpret_cast<const float*>(
                 (uintptr_t)(((unsigned long long)(unsigned)e.y << 32) | (unsigned)e.x));
             const float* p = row + colOff;
@@ -169,7 +184,8 @@ JK_UNROLL
 JK_UNROLL
                 for (int u = 0; u < 4; ++u) {
                     const int dhu = t.d2 * dilH, dwu = t.d1 * dilW;
-                    const bool oku = t.d2 < R && inside(e.z + dhu, H) && inside(e.w + dwu, W);
+                    const unsigned needu = t.d2 < R ? (1u << t.d2) | (1u << (16 + t.d1)) : 1u << 15;
+                    const bool oku = ((unsigned)e.z & needu) == needu;
                     const int offu = (int)(((unsigned)dhu * (unsigned)W + (unsigned)dwu) * (unsigned)C + (unsigned)t.d0);
                     aReg[l * 4 + u] = oku ? __ldg(row + offu) : 0.f;
                     t.add(1, 0, 0, b0, b1);

@@ -98,6 +98,10 @@ public final class ConvFastKernels {
                     break;
                 }
                 default: {  // implicit GEMM
+                    if (g.r() > MAX_IGEMM_FILTER || g.s() > MAX_IGEMM_FILTER) {
+                        return "filters of " + g.r() + "x" + g.s() + " pass the pipelined implicit GEMM's " + MAX_IGEMM_FILTER + "x"
+                                + MAX_IGEMM_FILTER + " (its per-row tap mask has 15 bits per axis)";
+                    }
                     long span = (long) (g.r() - 1) * g.dilationH(), spanW = (long) (g.s() - 1) * g.dilationW();
                     if (g.h() + span > Integer.MAX_VALUE || g.w() + spanW > Integer.MAX_VALUE) {
                         return "the dilated window (" + (span + 1) + "x" + (spanW + 1) + ") plus the image (" + g.h() + "x" + g.w()
@@ -118,6 +122,9 @@ public final class ConvFastKernels {
             return null;
         }
     }
+
+    /** The largest R and S of the pipelined implicit GEMM (its row table's tap mask: 15 bits per axis). */
+    public static final int MAX_IGEMM_FILTER = 15;
 
     /** The variant named {@code name} (its cudaName, e.g. "igemm_128x64", or its enum name). */
     public static Variant byName(String name) {
@@ -208,7 +215,10 @@ public final class ConvFastKernels {
         }
         Variant tile = pipelinedTile(g, sms);
         String why = tile.unsupportedReason(g);
-        if (why != null) return new Selection(null, ConvKernels.Config.DIRECT, "the implicit GEMM cannot: " + why);
+        if (why != null) {
+            ConvKernels.Config legacy = ConvKernels.choose(ConvAlgorithm.AUTO, g);
+            return new Selection(null, legacy, "the pipelined implicit GEMM cannot (" + why + "): first-generation choice");
+        }
         return new Selection(tile, null, tileWhy(g, sms));
     }
 

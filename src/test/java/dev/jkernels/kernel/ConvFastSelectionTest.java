@@ -100,6 +100,12 @@ class ConvFastSelectionTest {
                 () -> ConvFastKernels.choose(ConvAlgorithm.IMPLICIT_GEMM_PIPELINED, g));
         assertTrue(e.getMessage().startsWith("conv2d igemm_"), e.getMessage());
         assertEquals(ConvKernels.Config.DIRECT, auto(g).legacy(), "AUTO falls back to the direct kernel");
+        // 17x17 filters pass the tap mask's 15 bits per axis: AUTO takes the first implicit GEMM
+        Conv2dGeometry big = geometry(Layout.NCHW, 2, 16, 40, 40, 64, 17, 1, 1);
+        why = ConvFastKernels.Variant.IGEMM_128X64.unsupportedReason(big);
+        assertNotNull(why);
+        assertTrue(why.contains("15x15"), why);
+        assertEquals(ConvAlgorithm.IMPLICIT_GEMM, auto(big).legacy().algorithm(), auto(big).toString());
     }
 
     @Test
