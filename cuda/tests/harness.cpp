@@ -9,8 +9,8 @@
 //                      every GEMM and conv2d kernel configuration on a few shapes with every
 //                      epilogue field (harness_gemm_conv.inc), the second-generation conv kernels
 //                      (harness_conv_fast.inc), every CNN kernel (harness_cnn.inc: pooling, batch
-//                      norm, softmax, binary, concat), plus the correct barrier kernels; exit 0 iff
-//                      every result matches
+//                      norm, softmax, binary, concat), the per-channel PReLU kernels, plus the
+//                      correct barrier kernels; exit 0 iff every result matches
 //            selfcheck the emulator's own failure reports: partial barrier, a trap in one thread
 //                      while others wait, argument checks (exit 0 iff each is reported right)
 //            oob       the out-of-bounds write (ASan must abort the process)
@@ -73,34 +73,44 @@ float* dalloc(size_t n) { return static_cast<float*>(jkemu_malloc(n * sizeof(flo
 // ---- independent references, in double, from the definitions in ANCHORS.md ----------------------
 double sigmoid(double x) { return x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (1 + std::exp(x)); }
 
-double ref_fwd(jk::Act a, double x, double alpha) {
-    const double kA = 1.6732632423543772, kS = 1.0507009873554805, kC = std::sqrt(2 / M_PI);
+// a and b: the activation's two parameters (as the kernels get them; see params_for below).
+double ref_fwd(jk::Act a, double x, double pa, double pb = 0) {
+    const double kC = std::sqrt(2 / M_PI);
     switch (a) {
         case jk::Act::IDENTITY: return x;
         case jk::Act::RELU: return x > 0 ? x : 0;
-        case jk::Act::LEAKY_RELU: return x > 0 ? x : alpha * x;
-        case jk::Act::ELU: return x > 0 ? x : alpha * std::expm1(x);
+        case jk::Act::LEAKY_RELU: case jk::Act::PRELU: return x > 0 ? x : pa * x;
+        case jk::Act::ELU: return x > 0 ? x : pa * std::expm1(x);
         case jk::Act::SIGMOID: return sigmoid(x);
         case jk::Act::TANH: return std::tanh(x);
         case jk::Act::GELU: return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
         case jk::Act::GELU_TANH: return 0.5 * x * (1 + std::tanh(kC * (x + 0.044715 * x * x * x)));
-        case jk::Act::SILU: return x * sigmoid(x);
+        case jk::Act::SILU: return x * sigmoid(pa * x);
         case jk::Act::RELU6: return std::min(std::max(x, 0.0), 6.0);
-        case jk::Act::SELU: return kS * (x > 0 ? x : kA * std::expm1(x));
-        case jk::Act::SOFTPLUS: return std::max(x, 0.0) + std::log1p(std::exp(-std::fabs(x)));
-        case jk::Act::HARD_SIGMOID: return std::min(std::max(x / 6 + 0.5, 0.0), 1.0);
+        case jk::Act::SELU: return pb * (x > 0 ? x : pa * std::expm1(x));
+        case jk::Act::SOFTPLUS: {
+            double bx = pa * x;
+            return bx > pb ? x : (std::max(bx, 0.0) + std::log1p(std::exp(-std::fabs(bx)))) / pa;
+        }
+        case jk::Act::HARD_SIGMOID: return std::min(std::max(pa * x + pb, 0.0), 1.0);
+        case jk::Act::HARDSWISH: return x * std::min(std::max(x + 3, 0.0), 6.0) / 6;
+        case jk::Act::MISH: return x * std::tanh(std::max(x, 0.0) + std::log1p(std::exp(-std::fabs(x))));
+        case jk::Act::CELU: return x > 0 ? x : pa * std::expm1(x / pa);
+        case jk::Act::SOFTSIGN: return x / (1 + std::fabs(x));
+        case jk::Act::HARDTANH: return std::min(std::max(x, pa), pb);
+        case jk::Act::THRESHOLDED_RELU: return x > pa ? x : 0;
     }
     return NAN;
 }
 
 // f' from `saved` (x, or y for RELU/SIGMOID/TANH); kinks from the left.
-double ref_deriv(jk::Act a, double s, double alpha) {
-    const double kA = 1.6732632423543772, kS = 1.0507009873554805, kC = std::sqrt(2 / M_PI);
+double ref_deriv(jk::Act a, double s, double pa, double pb = 0) {
+    const double kC = std::sqrt(2 / M_PI);
     switch (a) {
         case jk::Act::IDENTITY: return 1;
         case jk::Act::RELU: return s > 0 ? 1 : 0;
-        case jk::Act::LEAKY_RELU: return s > 0 ? 1 : alpha;
-        case jk::Act::ELU: return s > 0 ? 1 : alpha * std::exp(s);
+        case jk::Act::LEAKY_RELU: case jk::Act::PRELU: return s > 0 ? 1 : pa;
+        case jk::Act::ELU: return s > 0 ? 1 : pa * std::exp(s);
         case jk::Act::SIGMOID: return s * (1 - s);
         case jk::Act::TANH: return 1 - s * s;
         case jk::Act::GELU: return 0.5 * (1 + std::erf(s / std::sqrt(2.0))) + s * std::exp(-0.5 * s * s) / std::sqrt(2 * M_PI);
@@ -108,13 +118,40 @@ double ref_deriv(jk::Act a, double s, double alpha) {
             double t = std::tanh(kC * (s + 0.044715 * s * s * s));
             return 0.5 * (1 + t) + 0.5 * s * (1 - t * t) * kC * (1 + 3 * 0.044715 * s * s);
         }
-        case jk::Act::SILU: return sigmoid(s) * (1 + s * (1 - sigmoid(s)));
+        case jk::Act::SILU: return sigmoid(pa * s) * (1 + pa * s * (1 - sigmoid(pa * s)));
         case jk::Act::RELU6: return s > 0 && s < 6 ? 1 : 0;
-        case jk::Act::SELU: return kS * (s > 0 ? 1 : kA * std::exp(s));
-        case jk::Act::SOFTPLUS: return sigmoid(s);
-        case jk::Act::HARD_SIGMOID: return s > -3 && s < 3 ? 1.0 / 6 : 0;
+        case jk::Act::SELU: return pb * (s > 0 ? 1 : pa * std::exp(s));
+        case jk::Act::SOFTPLUS: return pa * s > pb ? 1 : sigmoid(pa * s);
+        case jk::Act::HARD_SIGMOID: { double v = pa * s + pb; return v > 0 && v < 1 ? pa : 0; }
+        case jk::Act::HARDSWISH: return s < -3 ? 0 : s <= 3 ? s / 3 + 0.5 : 1;
+        case jk::Act::MISH: {
+            double t = std::tanh(std::max(s, 0.0) + std::log1p(std::exp(-std::fabs(s))));
+            return t + s * sigmoid(s) * (1 - t * t);
+        }
+        case jk::Act::CELU: return s > 0 ? 1 : std::exp(s / pa);
+        case jk::Act::SOFTSIGN: return 1 / ((1 + std::fabs(s)) * (1 + std::fabs(s)));
+        case jk::Act::HARDTANH: return s > pa && s < pb ? 1 : 0;
+        case jk::Act::THRESHOLDED_RELU: return s > pa ? 1 : 0;
     }
     return NAN;
+}
+
+// Non-default parameters where a kind has them, so a functor that ignored one would be caught.
+void params_for(jk::Act a, float& pa, float& pb) {
+    pa = 0.f; pb = 0.f;
+    switch (a) {
+        case jk::Act::LEAKY_RELU: pa = 0.2f; break;
+        case jk::Act::ELU: pa = 0.7f; break;
+        case jk::Act::SILU: pa = 1.5f; break;
+        case jk::Act::SELU: pa = 1.6732632f; pb = 1.0507010f; break;
+        case jk::Act::SOFTPLUS: pa = 2.f; pb = 10.f; break;
+        case jk::Act::HARD_SIGMOID: pa = 0.2f; pb = 0.5f; break;
+        case jk::Act::PRELU: pa = -0.3f; break;
+        case jk::Act::CELU: pa = 0.6f; break;
+        case jk::Act::HARDTANH: pa = -2.f; pb = 0.5f; break;
+        case jk::Act::THRESHOLDED_RELU: pa = 0.7f; break;
+        default: break;
+    }
 }
 
 bool from_output(jk::Act a) { return a == jk::Act::RELU || a == jk::Act::SIGMOID || a == jk::Act::TANH; }
@@ -137,7 +174,8 @@ unsigned grid_for(long long n, int perThread) {
 // offset > 0 shifts every pointer by that many floats off the 256-byte allocation: the vec4 kernels
 // must notice the misalignment and take their scalar path.
 void check_activation(const ActName& a, const char* variant, long long n, unsigned grid, bool inPlace, int offset = 0) {
-    const float alpha = a.act == jk::Act::LEAKY_RELU ? 0.2f : a.act == jk::Act::ELU ? 0.7f : 0.f;
+    float pa, pb;
+    params_for(a.act, pa, pb);
     std::vector<float> x(n), g(n);
     for (long long i = 0; i < n; ++i) {
         x[i] = -9.f + 18.f * (float)((i * 7919) % 1001) / 1000.f;
@@ -155,13 +193,13 @@ void check_activation(const ActName& a, const char* variant, long long n, unsign
     std::string what = fwd + " n=" + std::to_string(n) + " grid=" + std::to_string(grid) + (inPlace ? " in place" : "") +
                        (offset ? " misaligned" : "");
     Args fa;
-    fa.add<const float*>(dx_in).add<float*>(dy).add<long long>(n).add<float>(alpha).add<float>(0.f);
+    fa.add<const float*>(dx_in).add<float*>(dy).add<long long>(n).add<float>(pa).add<float>(pb);
     std::string err = launch(fwd, grid, 256, fa);
     if (!err.empty()) fail(what + ": " + err);
     int bad = 0;
     for (long long i = 0; i < n; ++i) {
-        if (!close(dy[i], ref_fwd(a.act, x[i], alpha)) && bad++ < 3) {
-            fail(what + " at " + std::to_string(i) + ": got " + std::to_string(dy[i]) + ", want " + std::to_string(ref_fwd(a.act, x[i], alpha)));
+        if (!close(dy[i], ref_fwd(a.act, x[i], pa, pb)) && bad++ < 3) {
+            fail(what + " at " + std::to_string(i) + ": got " + std::to_string(dy[i]) + ", want " + std::to_string(ref_fwd(a.act, x[i], pa, pb)));
         }
     }
     ++g_checks;
@@ -172,12 +210,12 @@ void check_activation(const ActName& a, const char* variant, long long n, unsign
     std::memcpy(dsaved, saved.data(), n * 4);
     float* dout = inPlace ? dg : dgrad;
     Args ba;
-    ba.add<const float*>(dsaved).add<const float*>(dg).add<float*>(dout).add<long long>(n).add<float>(alpha).add<float>(0.f);
+    ba.add<const float*>(dsaved).add<const float*>(dg).add<float*>(dout).add<long long>(n).add<float>(pa).add<float>(pb);
     what = bwd + " n=" + std::to_string(n) + " grid=" + std::to_string(grid) + (inPlace ? " in place" : "");
     err = launch(bwd, grid, 256, ba);
     if (!err.empty()) fail(what + ": " + err);
     for (long long i = 0; i < n; ++i) {
-        double want = g[i] * ref_deriv(a.act, saved[i], alpha);
+        double want = g[i] * ref_deriv(a.act, saved[i], pa, pb);
         if (!(std::fabs(dout[i] - want) <= 4e-6 + 2e-5 * std::fabs(want)) && bad++ < 3) {
             fail(what + " at " + std::to_string(i) + ": got " + std::to_string(dout[i]) + ", want " + std::to_string(want));
         }
@@ -185,6 +223,37 @@ void check_activation(const ActName& a, const char* variant, long long n, unsign
     ++g_checks;
     jkemu_free(dsaved);
     for (float* b : bases) if (b) jkemu_free(b);
+}
+
+// PReLU with per-channel slopes (jk_prelu_{fwd,bwd}_channels): NCHW-like (inner > 1) and NHWC (inner = 1),
+// forward and backward, one block and a full grid; element i's slope is slopes[(i / inner) % channels].
+void check_prelu_channels(long long n, long long channels, long long inner, unsigned grid) {
+    float* x = dalloc(n);
+    float* y = dalloc(n);
+    float* g = dalloc(n);
+    float* dx = dalloc(n);
+    float* sl = dalloc(channels);
+    for (long long i = 0; i < n; ++i) { x[i] = -4.f + 8.f * (float)((i * 7919) % 1001) / 1000.f; g[i] = 0.5f + 0.25f * (float)(i % 5); }
+    for (long long c = 0; c < channels; ++c) sl[c] = -0.5f + 0.1f * (float)c;
+    std::string what = "jk_prelu_fwd_channels n=" + std::to_string(n) + " C=" + std::to_string(channels) +
+                       " inner=" + std::to_string(inner) + " grid=" + std::to_string(grid);
+    Args fa;
+    fa.add<const float*>(x).add<float*>(y).add<long long>(n).add<const float*>(sl).add<long long>(channels).add<long long>(inner);
+    std::string err = launch("jk_prelu_fwd_channels", grid, 256, fa);
+    if (!err.empty()) fail(what + ": " + err);
+    Args ba;
+    ba.add<const float*>(x).add<const float*>(g).add<float*>(dx).add<long long>(n).add<const float*>(sl)
+        .add<long long>(channels).add<long long>(inner);
+    err = launch("jk_prelu_bwd_channels", grid, 256, ba);
+    if (!err.empty()) fail(what + " (backward): " + err);
+    int bad = 0;
+    for (long long i = 0; i < n; ++i) {
+        double s = sl[(i / inner) % channels];
+        if (!close(y[i], ref_fwd(jk::Act::PRELU, x[i], s)) && bad++ < 3) fail(what + " at " + std::to_string(i));
+        if (!close(dx[i], g[i] * ref_deriv(jk::Act::PRELU, x[i], s)) && bad++ < 3) fail(what + " backward at " + std::to_string(i));
+    }
+    g_checks += 2;
+    for (float* p : {x, y, g, dx, sl}) jkemu_free(p);
 }
 
 #include "harness_gemm_conv.inc"
@@ -206,6 +275,8 @@ void suite_real() {
             check_activation(a, variant, 1031, grid_for(1031, 1), false, 1);  // misaligned by one float
         }
     }
+    check_prelu_channels(2 * 5 * 7 * 3, 5, 21, grid_for(210, 1));  // NCHW [2, 5, 7, 3]
+    check_prelu_channels(1031, 13, 1, 1);                           // NHWC / [N, C], one block striding
     if (g_mode == 2) return;  // serial mode cannot run kernels with barriers
     // The correct barrier kernels: tile reverse and a dynamic-shared-memory reduction.
     const int n = 64 * 3 + 17;

@@ -203,6 +203,7 @@ public abstract class AbstractBackend implements Backend {
                     + ", got " + b.shape() + (spec.transB() ? " (transposed)" : ""));
         }
         checkBias(spec.hasBias(), bias, n, "N");
+        checkSlopes(spec.activation(), n, "N, one per output column");
         return new int[] {m, n, k};
     }
 
@@ -247,6 +248,7 @@ public abstract class AbstractBackend implements Backend {
         }
         Conv2dGeometry g = spec.geometry(input.shape(), filters.shape());
         checkBias(spec.hasBias(), bias, g.k(), "K");
+        checkSlopes(activation, g.k(), "K, one per output channel");
         Shape.of(g.outputDims()); // rejects an output whose element count overflows
         return g;
     }
@@ -257,6 +259,7 @@ public abstract class AbstractBackend implements Backend {
         checkTensor("x", x);
         checkTensor("y", y);
         sameShape("y", y, "x", x);
+        checkSlopes(activation, channels(x), "C, the channel dimension of x " + x.shape() + " " + x.layout());
         runActivation(activation, x, y);
     }
 
@@ -264,6 +267,7 @@ public abstract class AbstractBackend implements Backend {
         ensureOpen();
         if (activation == null) throw new IllegalArgumentException("activation must not be null");
         checkTensor("x", x);
+        checkSlopes(activation, channels(x), "C, the channel dimension of x " + x.shape() + " " + x.layout());
         Tensor y = newTensor(x.shape(), x.layout());
         return runOrClose(y, () -> runActivation(activation, x, y));
     }
@@ -277,6 +281,7 @@ public abstract class AbstractBackend implements Backend {
         sameShape("dy", dy, "saved", saved);
         sameShape("dx", dx, "saved", saved);
         noAlias("dx", dx, "saved", saved);
+        checkSlopes(activation, channels(saved), "C, the channel dimension of saved " + saved.shape() + " " + saved.layout());
         runActivationBackward(activation, saved, dy, dx);
     }
 
@@ -591,6 +596,33 @@ public abstract class AbstractBackend implements Backend {
         if (t.backend() != this) {
             throw new IllegalArgumentException(name + ": tensor " + t.shape() + " belongs to backend "
                     + t.backend().name() + ", not " + name() + " (copy it with copyOf)");
+        }
+    }
+
+    /**
+     * The channel count PReLU's per-channel slopes index for an element-wise op on {@code x}: dimension
+     * 1 of a PLAIN or NCHW tensor of rank ≥ 2 (as PyTorch's nn.PReLU), the last of an NHWC one, 1 for rank 1.
+     */
+    public static int channels(Tensor x) {
+        if (x.rank() < 2) return 1;
+        return x.layout() == Layout.NHWC ? x.dim(x.rank() - 1) : x.dim(1);
+    }
+
+    /** Elements between consecutive channels of {@code x} (see {@link #channels}): the product of the dims after the channel. */
+    public static long channelStride(Tensor x) {
+        if (x.rank() < 2 || x.layout() == Layout.NHWC) return 1;
+        long s = 1;
+        for (int i = 2; i < x.rank(); i++) s *= x.dim(i);
+        return s;
+    }
+
+    /** PReLU's per-channel slopes: open, on this backend, shape [channels]. */
+    private void checkSlopes(Activation activation, int channels, String what) {
+        if (activation == null || !activation.perChannel()) return;
+        Tensor s = activation.slopes();
+        checkTensor("prelu slopes", s);
+        if (!s.shape().sameAs(channels)) {
+            throw new IllegalArgumentException("prelu slopes: expected shape [" + channels + "] (" + what + "), got " + s.shape());
         }
     }
 

@@ -145,7 +145,8 @@ class ActivationTest {
         assertEquals(Activation.Kind.SILU, Activation.Kind.parse("swish"));
         assertEquals(Activation.Kind.GELU_TANH, Activation.Kind.parse("GELU-TANH"));
         assertEquals(Activation.Kind.IDENTITY, Activation.Kind.parse("linear"));
-        assertThrows(IllegalArgumentException.class, () -> Activation.Kind.parse("mish"));
+        assertEquals(Activation.Kind.MISH, Activation.Kind.parse("mish"));
+        assertThrows(IllegalArgumentException.class, () -> Activation.Kind.parse("softmax"));
         assertEquals(0.01f, Activation.leakyRelu().alpha());
         assertEquals(1f, Activation.elu().alpha());
         assertEquals(0f, Activation.of(Activation.Kind.RELU, 5f).alpha(), "kinds without alpha drop it");

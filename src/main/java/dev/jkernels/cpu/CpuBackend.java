@@ -86,6 +86,13 @@ public final class CpuBackend extends AbstractBackend {
 
     @Override
     protected void runGemm(GemmSpec spec, int m, int n, int k, Tensor a, Tensor b, Tensor bias, Tensor c) {
+        if (spec.activation().perChannel()) {
+            // PReLU per output column: the GEMM's epilogue up to the bias, then the slopes in one pass
+            // over C (the same order as the kernels' epilogue: activation last).
+            runGemm(spec.toBuilder().activation(Activation.identity()).build(), m, n, k, a, b, bias, c);
+            preluChannels(data(c), data(c), data(spec.activation().slopes()), 1);
+            return;
+        }
         if (spec.algorithm() == GemmAlgorithm.CUBLAS) {
             throw new IllegalArgumentException("spec: algorithm CUBLAS needs the CUDA backend, this is " + name());
         }
@@ -111,6 +118,13 @@ public final class CpuBackend extends AbstractBackend {
     @Override
     protected void runConv2d(Conv2dSpec spec, Conv2dGeometry g, Activation activation, Tensor input, Tensor filters,
                              Tensor bias, Tensor output) {
+        if (activation.perChannel()) {
+            // PReLU per output channel: conv + bias, then the slopes in one pass over the output.
+            runConv2d(spec, g, Activation.identity(), input, filters, bias, output);
+            preluChannels(data(output), data(output), data(activation.slopes()), channelStride(output));
+            return;
+        }
+
         float[] in = data(input), w = data(filters), out = data(output), b = bias == null ? null : data(bias);
         int kpg = g.filtersPerGroup(), crs = g.channelsPerGroup() * g.r() * g.s(), pq = g.p() * g.q();
         int jobs = g.n() * g.groups();
@@ -132,12 +146,26 @@ public final class CpuBackend extends AbstractBackend {
 
     @Override
     protected void runActivation(Activation activation, Tensor x, Tensor y) {
+        if (activation.perChannel()) {
+            preluChannels(data(x), data(y), data(activation.slopes()), channelStride(x));
+            return;
+        }
+
         float[] xs = data(x), ys = data(y);
         chunked(xs.length, (from, to) -> activation.apply(xs, ys, from, to));
     }
 
     @Override
     protected void runActivationBackward(Activation activation, Tensor saved, Tensor dy, Tensor dx) {
+        if (activation.perChannel()) {
+            float[] xs = data(saved), gs = data(dy), outs = data(dx), sl = data(activation.slopes());
+            long stride = channelStride(saved);
+            chunked(xs.length, (from, to) -> {
+                for (int i = from; i < to; i++) outs[i] = Activation.preluBackward(xs[i], gs[i], sl[(int) ((i / stride) % sl.length)]);
+            });
+            return;
+        }
+
         float[] s = data(saved), g = data(dy), out = data(dx);
         chunked(s.length, (from, to) -> {
             for (int i = from; i < to; i++) out[i] = activation.backward(s[i], g[i]);
@@ -176,6 +204,13 @@ public final class CpuBackend extends AbstractBackend {
     }
 
     private interface RangeBody { void run(int from, int to); }
+
+    /** PReLU with per-channel slopes: element i uses {@code slopes[(i / stride) % C]}; {@code y} may be {@code x}. */
+    private void preluChannels(float[] x, float[] y, float[] slopes, long stride) {
+        chunked(x.length, (from, to) -> {
+            for (int i = from; i < to; i++) y[i] = Activation.prelu(x[i], slopes[(int) ((i / stride) % slopes.length)]);
+        });
+    }
 
     private void chunked(int n, RangeBody body) {
         int chunks = (n + ELEMENTWISE_CHUNK - 1) / ELEMENTWISE_CHUNK;

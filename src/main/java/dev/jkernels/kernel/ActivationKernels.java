@@ -14,7 +14,7 @@ import java.util.Locale;
  * with a scalar tail, the default) or {@code scalar} (one float per iteration, the reference): one
  * kernel per activation (memory-bound kernels do not pay for a runtime switch). Arguments
  * {@code (x, y, n, a, b)} forward and {@code (saved, dy, dx, n, a, b)} backward, where a and b are
- * the activation's two parameters (a = {@link Activation#alpha()}, b = 0 for every current kind).
+ * the activation's two parameters (a = {@link Activation#a()}, b = {@link Activation#b()}).
  * Geometry: 256-thread blocks (8 warps: enough to hide latency, small enough for any SM to hold
  * several), one grid-stride pass; the grid covers the work once, capped at {@value #MAX_BLOCKS}
  * blocks (more than a full wave on any GPU here; the loop covers the rest of a larger tensor).
@@ -77,14 +77,36 @@ public final class ActivationKernels {
 
     /** y = f(x). */
     public static KernelLaunch forward(Activation act, Variant v, DeviceBuffer x, DeviceBuffer y, long n, String op) {
-        KernelArgs args = KernelArgs.builder().pointer(x).pointer(y).int64(n).float32(act.alpha()).float32(0f).build();
+        KernelArgs args = KernelArgs.builder().pointer(x).pointer(y).int64(n).float32(act.a()).float32(act.b()).build();
         return new KernelLaunch(op, forwardName(act.kind(), v), grid(n, v), Dim3.of(BLOCK), 0, args);
+    }
+
+    /** PReLU with per-channel slopes (cuda/elementwise/prelu_channels.cu): one kernel, forward and backward. */
+    public static final String PRELU_CHANNELS_FORWARD = "jk_prelu_fwd_channels";
+    public static final String PRELU_CHANNELS_BACKWARD = "jk_prelu_bwd_channels";
+
+    /**
+     * y = PReLU(x) with {@code slopes[(i / inner) % channels]} for element i: inner = the product of
+     * the dims after the channel (1 for NHWC and [N, C]).
+     */
+    public static KernelLaunch preluChannelsForward(DeviceBuffer x, DeviceBuffer y, long n, DeviceBuffer slopes,
+                                                    long channels, long inner, String op) {
+        KernelArgs args = KernelArgs.builder().pointer(x).pointer(y).int64(n).pointer(slopes).int64(channels).int64(inner).build();
+        return new KernelLaunch(op, PRELU_CHANNELS_FORWARD, grid(n, Variant.SCALAR), Dim3.of(BLOCK), 0, args);
+    }
+
+    /** dx = dy · PReLU′(x), per-channel slopes as {@link #preluChannelsForward}. */
+    public static KernelLaunch preluChannelsBackward(DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dx, long n,
+                                                     DeviceBuffer slopes, long channels, long inner, String op) {
+        KernelArgs args = KernelArgs.builder().pointer(x).pointer(dy).pointer(dx).int64(n).pointer(slopes).int64(channels)
+                .int64(inner).build();
+        return new KernelLaunch(op, PRELU_CHANNELS_BACKWARD, grid(n, Variant.SCALAR), Dim3.of(BLOCK), 0, args);
     }
 
     /** dx = dy · f′(saved). */
     public static KernelLaunch backward(Activation act, Variant v, DeviceBuffer saved, DeviceBuffer dy, DeviceBuffer dx,
                                         long n, String op) {
-        KernelArgs args = KernelArgs.builder().pointer(saved).pointer(dy).pointer(dx).int64(n).float32(act.alpha()).float32(0f).build();
+        KernelArgs args = KernelArgs.builder().pointer(saved).pointer(dy).pointer(dx).int64(n).float32(act.a()).float32(act.b()).build();
         return new KernelLaunch(op, backwardName(act.kind(), v), grid(n, v), Dim3.of(BLOCK), 0, args);
     }
 }

@@ -164,10 +164,15 @@ public final class EpilogueArgs {
             return this;
         }
 
-        /** The activation and its parameters as the kernels get them: a = {@link Activation#alpha()}, b = 0. */
+        /**
+         * The activation and its parameters as the kernels get them: a = {@link Activation#a()},
+         * b = {@link Activation#b()}, and PReLU's per-channel slopes (the tensor's device buffer) when
+         * it has them.
+         */
         public Builder activation(Activation activation) {
             Objects.requireNonNull(activation, "activation");
-            return activation(activation.kind().ordinal(), activation.alpha(), 0f);
+            slopes(activation.perChannel() ? KernelBackend.buffer(activation.slopes()) : null);
+            return activation(activation.kind().ordinal(), activation.a(), activation.b());
         }
 
         /** An activation by code (the {@link Activation.Kind} ordinal) with its two parameters. */

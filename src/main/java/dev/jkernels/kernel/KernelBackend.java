@@ -308,12 +308,22 @@ public final class KernelBackend extends AbstractBackend {
     @Override protected void runActivation(Activation activation, Tensor x, Tensor y) {
         String op = "activation " + activation + " forward on " + x.shape() + (x == y ? " (in place)" : "");
         buffer(y).noteWrite();
+        if (activation.perChannel()) {
+            launcher.launch(ActivationKernels.preluChannelsForward(buffer(x), buffer(y), x.size(), buffer(activation.slopes()),
+                    channels(x), channelStride(x), op));
+            return;
+        }
         launcher.launch(ActivationKernels.forward(activation, activationVariant, buffer(x), buffer(y), x.size(), op));
     }
 
     @Override protected void runActivationBackward(Activation activation, Tensor saved, Tensor dy, Tensor dx) {
         String op = "activation " + activation + " backward on " + saved.shape() + (dy == dx ? " (in place)" : "");
         buffer(dx).noteWrite();
+        if (activation.perChannel()) {
+            launcher.launch(ActivationKernels.preluChannelsBackward(buffer(saved), buffer(dy), buffer(dx), saved.size(),
+                    buffer(activation.slopes()), channels(saved), channelStride(saved), op));
+            return;
+        }
         launcher.launch(ActivationKernels.backward(activation, activationVariant, buffer(saved), buffer(dy), buffer(dx),
                 saved.size(), op));
     }

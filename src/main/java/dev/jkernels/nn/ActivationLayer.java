@@ -34,7 +34,17 @@ public class ActivationLayer implements Layer {
     /** By name: "relu", "leaky_relu", "gelu_tanh", "swish"… (default α). */
     public static ActivationLayer of(String activation) { return of(Activation.parse(activation)); }
 
+    /**
+     * The activation this layer applies. For {@link PReLU} with several slopes it is a nominal
+     * shared-slope form; the slopes themselves are bound per backend ({@link #activationOn}).
+     */
     public Activation activation() { return activation; }
+
+    /** The activation as it runs on {@code backend} (PReLU binds its uploaded slopes here). */
+    Activation activationOn(Backend backend) { return activation; }
+
+    /** How the plan ({@link Sequential#describe}) names this layer's activation. */
+    String activationLabel() { return activation.toString(); }
 
     @Override public String name() { return name; }
 
@@ -46,7 +56,7 @@ public class ActivationLayer implements Layer {
     @Override public Tensor forward(Tensor input) {
         if (input == null) throw new IllegalArgumentException(name + ": input must not be null");
         input.ensureOpen("input");
-        return input.backend().activation(activation, input);
+        return input.backend().activation(activationOn(input.backend()), input);
     }
 
     /** No weights: nothing to upload. */

@@ -70,15 +70,19 @@ public final class Sequential implements Layer {
         private final Shape input, output;
         private final Layer layer;
         private final BatchNorm2d foldedBn;
+        /** The activation layer whose activation this step applies (folded or alone), or null. */
+        private final ActivationLayer activationLayer;
 
         private Step(StepKind kind, List<Integer> layers, Activation activation, boolean builtInActivation,
                      int launch, Shape input, Shape output, Layer layer) {
-            this(kind, layers, activation, builtInActivation, launch, input, output, layer, null);
+            this(kind, layers, activation, builtInActivation, launch, input, output, layer, null, null);
         }
 
         private Step(StepKind kind, List<Integer> layers, Activation activation, boolean builtInActivation,
-                     int launch, Shape input, Shape output, Layer layer, BatchNorm2d foldedBn) {
+                     int launch, Shape input, Shape output, Layer layer, BatchNorm2d foldedBn,
+                     ActivationLayer activationLayer) {
             this.foldedBn = foldedBn;
+            this.activationLayer = activationLayer;
             this.kind = kind;
             this.layers = List.copyOf(layers);
             this.activation = activation;
@@ -117,17 +121,26 @@ public final class Sequential implements Layer {
         /** The output shape, or null when planned without an input shape. */
         public Shape output() { return output; }
 
+        /** The activation as it runs on {@code b}: PReLU layers bind their uploaded slopes. */
+        Activation activationOn(Backend b) {
+            return activationLayer == null ? activation : activationLayer.activationOn(b);
+        }
+
+        private String activationLabel() {
+            return activationLayer == null ? String.valueOf(activation) : activationLayer.activationLabel();
+        }
+
         /** The op as the backend sees it, e.g. {@code gemm(transB, bias, relu)} or {@code conv2dActivation(relu)}. */
         public String op() {
             switch (kind) {
                 case GEMM: {
                     Linear l = (Linear) layer;
-                    return "gemm(transB" + (l.hasBias() ? ", bias" : "") + (activation.isIdentity() ? "" : ", " + activation) + ")";
+                    return "gemm(transB" + (l.hasBias() ? ", bias" : "") + (activation.isIdentity() ? "" : ", " + activationLabel()) + ")";
                 }
-                case CONV2D: return (activation.isIdentity() ? "conv2d" : "conv2dActivation(" + activation + ")")
+                case CONV2D: return (activation.isIdentity() ? "conv2d" : "conv2dActivation(" + activationLabel() + ")")
                         + (foldedBn != null ? " [BN folded]" : "");
                 case BLOCK: return "residual block";
-                case ACTIVATION: return "activation(" + activation + ")";
+                case ACTIVATION: return "activation(" + activationLabel() + ")";
                 case RESHAPE: return "reshape (no launch)";
                 default: return "forward(" + layer.name() + ")";
             }
@@ -320,14 +333,15 @@ public final class Sequential implements Layer {
                         Activation a = act ? ((ActivationLayer) layers.get(i + 2)).activation() : Activation.identity();
                         List<Integer> covered = act ? List.of(i, i + 1, i + 2) : List.of(i, i + 1);
                         Shape outN = shapes == null ? null : shapes[i + covered.size()];
-                        steps.add(new Step(kind, covered, a, false, launch++, in, outN, layer, bn));
+                        steps.add(new Step(kind, covered, a, false, launch++, in, outN, layer, bn,
+                                act ? (ActivationLayer) layers.get(i + 2) : null));
                         i += covered.size() - 1;
                     } else if (!own.isIdentity()) {
                         steps.add(new Step(kind, List.of(i), own, true, launch++, in, out, layer));
                     } else if (i + 1 < layers.size() && layers.get(i + 1) instanceof ActivationLayer) {
                         ActivationLayer next = (ActivationLayer) layers.get(i + 1);
                         Shape out2 = shapes == null ? null : shapes[i + 2];
-                        steps.add(new Step(kind, List.of(i, i + 1), next.activation(), false, launch++, in, out2, layer));
+                        steps.add(new Step(kind, List.of(i, i + 1), next.activation(), false, launch++, in, out2, layer, null, next));
                         i++;
                     } else {
                         steps.add(new Step(kind, List.of(i), own, false, launch++, in, out, layer));
@@ -340,7 +354,7 @@ public final class Sequential implements Layer {
                 }
             } else if (layer instanceof ActivationLayer) {
                 steps.add(new Step(StepKind.ACTIVATION, List.of(i), ((ActivationLayer) layer).activation(), false,
-                        launch++, in, in, layer));
+                        launch++, in, in, layer, null, (ActivationLayer) layer));
             } else if (layer instanceof ResidualBlock) {
                 ResidualBlock block = (ResidualBlock) layer;
                 steps.add(new Step(StepKind.BLOCK, List.of(i), null, false, launch, in,
@@ -434,14 +448,14 @@ public final class Sequential implements Layer {
                     int conv = s.layers().get(0);
                     if (conv == i) {
                         return "launch " + s.launch() + ", BN #" + s.layers().get(1) + " folded into its weights and bias"
-                                + (s.layers().size() == 3 ? ", #" + s.layers().get(2) + " (" + s.activation() + ") in the epilogue" : "");
+                                + (s.layers().size() == 3 ? ", #" + s.layers().get(2) + " (" + s.activationLabel() + ") in the epilogue" : "");
                     }
                     return s.layers().get(1) == i ? "folded into #" + conv + "'s weights and bias (no launch)"
-                            : "launch " + s.launch() + ", folded into #" + conv + " (" + s.activation() + " in the epilogue)";
+                            : "launch " + s.launch() + ", folded into #" + conv + " (" + s.activationLabel() + " in the epilogue)";
                 }
                 if (s.layers().size() == 2) {
                     return s.layers().get(0) == i
-                            ? "launch " + s.launch() + ", fused with #" + s.layers().get(1) + " (" + s.activation() + " in the epilogue)"
+                            ? "launch " + s.launch() + ", fused with #" + s.layers().get(1) + " (" + s.activationLabel() + " in the epilogue)"
                             : "launch " + s.launch() + ", folded into #" + s.layers().get(0);
                 }
                 if (s.fused()) return "launch " + s.launch() + ", built-in " + s.activation() + " fused into the epilogue";
@@ -520,20 +534,20 @@ public final class Sequential implements Layer {
                 Tensor next;
                 boolean moved = false;
                 switch (s.kind()) {
-                    case GEMM: next = ((Linear) s.layer).forwardWith(cur, s.activation()); break;
+                    case GEMM: next = ((Linear) s.layer).forwardWith(cur, s.activationOn(b)); break;
                     case CONV2D: {
                         Conv2d conv = s.foldedBatchNorm() == null ? (Conv2d) s.layer
                                 : folded((Conv2d) s.layer, s.foldedBatchNorm(), b);
                         next = fuseTail && si == steps.size() - 1 ? conv.forwardWith(cur, tail, residual)
-                                : conv.forwardWith(cur, s.activation());
+                                : conv.forwardWith(cur, s.activationOn(b));
                         break;
                     }
                     case ACTIVATION:
                         if (owned) {
-                            b.activation(s.activation(), cur, cur);
+                            b.activation(s.activationOn(b), cur, cur);
                             next = cur;
                         } else {
-                            next = b.activation(s.activation(), cur);
+                            next = b.activation(s.activationOn(b), cur);
                         }
                         break;
                     case RESHAPE:

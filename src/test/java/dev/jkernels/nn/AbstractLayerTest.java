@@ -213,7 +213,86 @@ public abstract class AbstractLayerTest extends BackendTestBase {
 
     static List<ActivationLayer> activationLayers() {
         return List.of(new ReLU(), new LeakyReLU(), new LeakyReLU(0.3f), new ELU(), new ELU(0.5f), new Sigmoid(), new Tanh(),
-                new GELU(), new GELU("tanh"), new SiLU(), new ReLU6(), new SELU(), new Softplus(), new HardSigmoid());
+                new GELU(), new GELU("tanh"), new SiLU(), new ReLU6(), new SELU(), new Softplus(), new HardSigmoid(),
+                new Swish(1.5f), new SELU(1.6f, 1.1f), new Softplus(2f, 5f), HardSigmoid.onnx(), new Hardswish(), new Mish(),
+                new CELU(), new CELU(0.6f), new Softsign(), new Hardtanh(), new Hardtanh(-0.5f, 2f), new ThresholdedReLU(),
+                new ThresholdedReLU(0.4f), new PReLU(), new PReLU(1, -0.2f));
+    }
+
+    /**
+     * nn.PReLU(C) with PyTorch's weight layout: alone (NCHW, NHWC, [N, C]) and folded by Sequential
+     * into the Linear (per output feature) or Conv2d (per output channel) before it, one launch,
+     * equal to the two-launch plan and to the reference.
+     */
+    @Test
+    void preluLayerPerChannelAloneAndFused() {
+        int n = 3, in = 11, out = 6;
+        float[] slopes = RandomData.uniform(7, out, -0.4f, 0.9f);
+        float[] w = RandomData.uniform(8, out * in);
+        float[] b = RandomData.uniform(9, out);
+        float[] x = RandomData.uniform(10, n * in, -2f, 2f);
+        double[] lin = NnReference.linear(NnReference.toDouble(x), n, in, out, w, b, Activation.identity());
+        double[] expected = new double[lin.length];
+        for (int i = 0; i < lin.length; i++) expected[i] = lin[i] > 0 ? lin[i] : slopes[i % out] * lin[i];
+        PReLU prelu = new PReLU(out).setWeights(slopes);
+        assertArrayEquals(slopes, prelu.weight());
+        try (Sequential m = new Sequential(new Linear(in, out).setWeights(w, b), prelu).to(backend)) {
+            List<Sequential.Step> plan = m.plan(Shape.of(n, in));
+            assertEquals(1, plan.size(), "PReLU folds into the Linear: " + plan);
+            assertEquals("gemm(transB, bias, prelu(6 slopes))", plan.get(0).op());
+            float[] fused = m.predict(x, n, in);
+            m.fusion(FusionPolicy.NONE);
+            assertEquals(2, m.plan(Shape.of(n, in)).size());
+            float[] unfused = m.predict(x, n, in);
+            Tolerance tol = Tolerance.forReduction(in).times(4);
+            tol.assertClose("Linear + PReLU fused", fused, expected);
+            tol.assertClose("Linear + PReLU two launches", unfused, expected);
+            // a new slope reaches the uploaded copy
+            slopes[2] = 0.05f;
+            prelu.setWeights(slopes);
+            m.fusion(FusionPolicy.AUTO);
+            float[] again = m.predict(x, n, in);
+            for (int i = 0; i < lin.length; i++) expected[i] = lin[i] > 0 ? lin[i] : slopes[i % out] * lin[i];
+            tol.assertClose("Linear + PReLU after setWeights", again, expected);
+        }
+        for (Layout layout : new Layout[] {Layout.NCHW, Layout.NHWC}) {
+            NnReference.Conv cv = new NnReference.Conv(2, 3, 7, 6, 5, 3, 3, 1, 1, null, 1, 1, 1, layout);
+            float[] cw = RandomData.uniform(11, cv.weightCount());
+            float[] cb = RandomData.uniform(12, cv.k());
+            float[] cx = RandomData.uniform(13, cv.inputCount(), -2f, 2f);
+            float[] cs = RandomData.uniform(14, cv.k(), -0.4f, 0.9f);
+            double[] conv = NnReference.conv(NnReference.toDouble(cx), cv, cw, cb, Activation.identity());
+            int[] od = new int[] {2, 5, 7, 6};
+            double[] ce = new double[conv.length];
+            for (int i = 0; i < conv.length; i++) {
+                int ch = layout == Layout.NCHW ? (i / (od[2] * od[3])) % 5 : i % 5;
+                ce[i] = conv[i] > 0 ? conv[i] : cs[ch] * conv[i];
+            }
+            try (Sequential m = new Sequential(Conv2d.builder(3, 5, 3).padding("same").layout(layout).build().setWeights(cw, cb),
+                    new PReLU(5).setWeights(cs)).to(backend)) {
+                assertEquals(1, m.plan(Shape.of(cv.inputDims())).size());
+                Tolerance tol = Tolerance.forReduction(cv.reduction()).times(4);
+                tol.assertClose("Conv2d + PReLU fused " + layout, m.predict(cx, cv.inputDims()), ce);
+                m.fusion(FusionPolicy.NONE);
+                tol.assertClose("Conv2d + PReLU two launches " + layout, m.predict(cx, cv.inputDims()), ce);
+            }
+        }
+        // alone, on an NCHW tensor: channel = dimension 1
+        float[] x4 = RandomData.uniform(15, 2 * 3 * 4 * 5, -2f, 2f);
+        float[] s3 = {0.1f, -0.2f, 0.3f};
+        try (PReLU p = new PReLU(3).setWeights(s3).to(backend); Tensor t = backend.tensor(x4, Layout.NCHW, 2, 3, 4, 5);
+             Tensor y = p.forward(t)) {
+            double[] e = new double[x4.length];
+            for (int i = 0; i < x4.length; i++) e[i] = x4[i] > 0 ? x4[i] : s3[(i / 20) % 3] * x4[i];
+            Tolerance.elementwise().assertClose("PReLU(3) alone", y.toArray(), e);
+        }
+        assertThrows(IllegalArgumentException.class, () -> new PReLU(0));
+        assertThrows(IllegalArgumentException.class, () -> new PReLU(3).setWeights(new float[2]));
+        assertThrows(IllegalArgumentException.class, () -> new PReLU(3).outputShape(Shape.of(4, 5)));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> {
+            try (Tensor t = backend.zeros(2, 3)) { new PReLU(3).forward(t); }
+        });
+        assertTrue(e.getMessage().contains("to("), e.getMessage());
     }
 
     @ParameterizedTest(name = "{0}")

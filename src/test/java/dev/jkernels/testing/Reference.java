@@ -18,11 +18,11 @@ public final class Reference {
 
     /** f(x) in double precision. */
     public static double activation(Activation act, double x) {
-        double a = act.alpha();
+        double a = act.a(), b = act.b();
         switch (act.kind()) {
             case IDENTITY: return x;
             case RELU: return x > 0 ? x : 0;
-            case LEAKY_RELU: return x > 0 ? x : a * x;
+            case LEAKY_RELU: case PRELU: return x > 0 ? x : a * x;
             case ELU: return x > 0 ? x : a * Math.expm1(x);
             case SIGMOID: return logistic(x);
             case TANH: return Math.tanh(x);
@@ -31,14 +31,31 @@ public final class Reference {
                 double inner = Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x);
                 return 0.5 * x * (1 + Math.tanh(inner));
             }
-            case SILU: return x * logistic(x);
+            case SILU: return x * logistic(a * x);
             case RELU6: return x <= 0 ? 0 : x >= 6 ? 6 : x;
-            case SELU: return x > 0 ? SELU_SCALE * x : SELU_SCALE * SELU_ALPHA * Math.expm1(x);
-            case SOFTPLUS: return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
+            case SELU: {
+                // the standard constants at full precision when the activation carries their float roundings
+                double alpha = a == (float) SELU_ALPHA ? SELU_ALPHA : a, gamma = b == (float) SELU_SCALE ? SELU_SCALE : b;
+                return x > 0 ? gamma * x : gamma * alpha * Math.expm1(x);
+            }
+            case SOFTPLUS: {
+                double bx = a * x;
+                if (bx > b) return x;
+                return (bx > 0 ? bx + Math.log1p(Math.exp(-bx)) : Math.log1p(Math.exp(bx))) / a;
+            }
             case HARD_SIGMOID: {
-                double v = (x + 3) / 6;
+                double v = a * x + b;
                 return v <= 0 ? 0 : v >= 1 ? 1 : v;
             }
+            case HARDSWISH: return x <= -3 ? 0 : x >= 3 ? x : x * (x + 3) / 6;
+            case MISH: {
+                double sp = x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
+                return x * Math.tanh(sp);
+            }
+            case CELU: return Math.max(0, x) + Math.min(0, a * (Math.exp(x / a) - 1));
+            case SOFTSIGN: return x / (1 + Math.abs(x));
+            case HARDTANH: return x <= a ? a : x >= b ? b : x;
+            case THRESHOLDED_RELU: return x > a ? x : 0;
             default: throw new AssertionError(act);
         }
     }
@@ -48,11 +65,11 @@ public final class Reference {
      * (ReLU′(0) = 0, ReLU6′(6) = 0, hard-sigmoid′(±3) = 0), as PyTorch does.
      */
     public static double derivative(Activation act, double x) {
-        double a = act.alpha();
+        double a = act.a(), b = act.b();
         switch (act.kind()) {
             case IDENTITY: return 1;
             case RELU: return x > 0 ? 1 : 0;
-            case LEAKY_RELU: return x > 0 ? 1 : a;
+            case LEAKY_RELU: case PRELU: return x > 0 ? 1 : a;
             case ELU: return x > 0 ? 1 : a * Math.exp(x);
             case SIGMOID: {
                 double s = logistic(x);
@@ -70,11 +87,28 @@ public final class Reference {
                 double sech2 = Double.isInfinite(c * c) ? 0 : 1 / (c * c);
                 return 0.5 * (1 + Math.tanh(u)) + 0.5 * x * sech2 * k * (1 + 3 * 0.044715 * x * x);
             }
-            case SILU: return logistic(x) + x * logistic(x) * logistic(-x);
+            case SILU: return logistic(a * x) + a * x * logistic(a * x) * logistic(-a * x);
             case RELU6: return x > 0 && x < 6 ? 1 : 0;
-            case SELU: return x > 0 ? SELU_SCALE : SELU_SCALE * SELU_ALPHA * Math.exp(x);
-            case SOFTPLUS: return logistic(x);
-            case HARD_SIGMOID: return x > -3 && x < 3 ? 1.0 / 6 : 0;
+            case SELU: {
+                double alpha = a == (float) SELU_ALPHA ? SELU_ALPHA : a, gamma = b == (float) SELU_SCALE ? SELU_SCALE : b;
+                return x > 0 ? gamma : gamma * alpha * Math.exp(x);
+            }
+            case SOFTPLUS: return a * x > b ? 1 : logistic(a * x);
+            case HARD_SIGMOID: {
+                double v = a * x + b;
+                return v > 0 && v < 1 ? a : 0;
+            }
+            case HARDSWISH: return x < -3 ? 0 : x <= 3 ? (2 * x + 3) / 6 : 1;
+            case MISH: {
+                // d/dx x·tanh(sp(x)) = tanh(sp) + x·sech²(sp)·σ(x)
+                double sp = x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
+                double c = Math.cosh(sp);
+                return Math.tanh(sp) + x * logistic(x) / (c * c);
+            }
+            case CELU: return x > 0 ? 1 : Math.exp(x / a);
+            case SOFTSIGN: return 1 / ((1 + Math.abs(x)) * (1 + Math.abs(x)));
+            case HARDTANH: return x > a && x < b ? 1 : 0;
+            case THRESHOLDED_RELU: return x > a ? 1 : 0;
             default: throw new AssertionError(act);
         }
     }
@@ -82,9 +116,14 @@ public final class Reference {
     /** Where f′ jumps: finite differences must stay away from these. */
     public static double[] kinks(Activation act) {
         switch (act.kind()) {
-            case RELU: case LEAKY_RELU: case ELU: case SELU: return new double[] {0};
+            // (Softsign: f′ is continuous at 0, f″ is not: central differences across 0 are off by h·|f″|)
+            case RELU: case LEAKY_RELU: case ELU: case SELU: case PRELU: case CELU: case SOFTSIGN: return new double[] {0};
             case RELU6: return new double[] {0, 6};
-            case HARD_SIGMOID: return new double[] {-3, 3};
+            case HARD_SIGMOID: return new double[] {-act.b() / act.a(), (1 - act.b()) / act.a()};
+            case HARDSWISH: return new double[] {-3, 3};
+            case HARDTANH: return new double[] {act.a(), act.b()};
+            case THRESHOLDED_RELU: return new double[] {act.a()};
+            case SOFTPLUS: return new double[] {act.b() / act.a()};
             default: return new double[0];
         }
     }
