@@ -24,11 +24,23 @@ import dev.jkernels.spi.TensorStorage;
  * says which one runs.
  */
 public final class CpuBackend extends AbstractBackend {
-    /** Element-wise work below this many elements stays on the calling thread. */
-    private static final int ELEMENTWISE_CHUNK = 1 << 15;
+    /**
+     * Element-wise work is split into chunks of this many elements (below it, it stays on the
+     * calling thread): 1 MiB of floats, so a fork-join task (about a microsecond to hand out) does
+     * tens of microseconds of vector work; at 32 Ki the hand-outs were a fifth of ReLU's time.
+     */
+    private static final int ELEMENTWISE_CHUNK = 1 << 18;
 
     /** Whether this JVM can run {@link VectorGemmKernel}: module resolved, not switched off, wide enough. */
-    public static final boolean VECTOR_API_AVAILABLE = detectVectorApi();
+    public static final boolean VECTOR_API_AVAILABLE;
+    /** Why the Vector API is or is not used: "available", "module jdk.incubator.vector not present", … */
+    static final String VECTOR_API_REASON;
+
+    static {
+        String reason = detectVectorApi();
+        VECTOR_API_REASON = reason;
+        VECTOR_API_AVAILABLE = reason.equals("available");
+    }
 
     private final WorkerPool pool;
     private final boolean vectorApi;
@@ -46,15 +58,31 @@ public final class CpuBackend extends AbstractBackend {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         this.pool = new WorkerPool(threads);
         this.vectorApi = useVectorApi && VECTOR_API_AVAILABLE;
+        warnOnceWithoutVectorApi();
     }
 
-    private static boolean detectVectorApi() {
-        if (!Boolean.parseBoolean(System.getProperty("jkernels.cpu.vectorApi", "true"))) return false;
-        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return false;
+    private static final java.util.concurrent.atomic.AtomicBoolean WARNED = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** No silent slow path: a JVM without the Vector API module is told, once, what it costs and how to fix it. */
+    private static void warnOnceWithoutVectorApi() {
+        if (VECTOR_API_AVAILABLE || !VECTOR_API_REASON.startsWith("module") || !WARNED.compareAndSet(false, true)) return;
+        System.getLogger("dev.jkernels.cpu.CpuBackend").log(System.Logger.Level.WARNING,
+                "jkernels: the CPU backend runs without the Vector API (" + VECTOR_API_REASON + "): add "
+                        + "--add-modules=jdk.incubator.vector to the java command line. Without it GEMM and conv2d "
+                        + "run 2.5-5x slower and the activations 20-200x slower (measured: benchmarks/results/2026-12-01-cpu).");
+    }
+
+    private static String detectVectorApi() {
+        if (!Boolean.parseBoolean(System.getProperty("jkernels.cpu.vectorApi", "true"))) {
+            return "switched off by -Djkernels.cpu.vectorApi=false";
+        }
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            return "module jdk.incubator.vector not present";
+        }
         try {
-            return VectorGemmKernel.supported();
+            return VectorGemmKernel.supported() ? "available" : "vectors narrower than 4 floats on this CPU";
         } catch (LinkageError e) {
-            return false;
+            return "module jdk.incubator.vector not usable: " + e;
         }
     }
 
@@ -100,7 +128,7 @@ public final class CpuBackend extends AbstractBackend {
         GemmKernel.Strided av = spec.transA() ? new GemmKernel.Strided(data(a), 0, 1, m) : new GemmKernel.Strided(data(a), 0, k, 1);
         GemmKernel.Strided bv = spec.transB() ? new GemmKernel.Strided(data(b), 0, 1, k) : new GemmKernel.Strided(data(b), 0, n, 1);
         GemmKernel.Epilogue e = new GemmKernel.Epilogue(data(c), 0, n, 1, spec.alpha(), spec.beta(),
-                bias == null ? null : data(bias), 0, false, spec.activation());
+                bias == null ? null : data(bias), 0, false, spec.activation(), vectorApi);
         if (n < 32 && m > n) {
             // Skinny C: the vector loop runs along j, so compute Cᵀ = op(B)ᵀ·op(A)ᵀ, which is long in j.
             multiply(n, m, k, bv.transposed(), av.transposed(), e.transposed());
@@ -126,6 +154,14 @@ public final class CpuBackend extends AbstractBackend {
         }
 
         float[] in = data(input), w = data(filters), out = data(output), b = bias == null ? null : data(bias);
+        if (vectorApi) {
+            if (VectorDepthwiseKernel.applies(g)) {
+                VectorDepthwiseKernel.conv(g, in, w, b, activation, out, pool);
+            } else {
+                VectorConvKernel.conv(g, in, w, b, activation, out, pool);
+            }
+            return;
+        }
         int kpg = g.filtersPerGroup(), crs = g.channelsPerGroup() * g.r() * g.s(), pq = g.p() * g.q();
         int jobs = g.n() * g.groups();
         boolean outerParallel = (long) kpg * pq * crs < GemmKernel.PARALLEL_MIN_FMAS * 4 && jobs > 1;
@@ -133,8 +169,8 @@ public final class CpuBackend extends AbstractBackend {
             int image = t / g.groups(), group = t % g.groups();
             GemmKernel.Strided filterRows = new GemmKernel.Strided(w, group * kpg * crs, crs, 1);
             GemmKernel.Epilogue e = g.layout() == Layout.NCHW
-                    ? new GemmKernel.Epilogue(out, (image * g.k() + group * kpg) * pq, pq, 1, 1f, 0f, b, group * kpg, true, activation)
-                    : new GemmKernel.Epilogue(out, image * pq * g.k() + group * kpg, 1, g.k(), 1f, 0f, b, group * kpg, true, activation);
+                    ? new GemmKernel.Epilogue(out, (image * g.k() + group * kpg) * pq, pq, 1, 1f, 0f, b, group * kpg, true, activation, vectorApi)
+                    : new GemmKernel.Epilogue(out, image * pq * g.k() + group * kpg, 1, g.k(), 1f, 0f, b, group * kpg, true, activation, vectorApi);
             multiply(kpg, pq, crs, filterRows, new Im2colRows(in, g, image, group), e);
         };
         if (outerParallel) {
@@ -152,7 +188,7 @@ public final class CpuBackend extends AbstractBackend {
         }
 
         float[] xs = data(x), ys = data(y);
-        chunked(xs.length, (from, to) -> activation.apply(xs, ys, from, to));
+        chunked(xs.length, (from, to) -> ActivationRanges.forward(activation, xs, ys, from, to, vectorApi));
     }
 
     @Override
@@ -167,9 +203,7 @@ public final class CpuBackend extends AbstractBackend {
         }
 
         float[] s = data(saved), g = data(dy), out = data(dx);
-        chunked(s.length, (from, to) -> {
-            for (int i = from; i < to; i++) out[i] = activation.backward(s[i], g[i]);
-        });
+        chunked(s.length, (from, to) -> ActivationRanges.backward(activation, s, g, out, from, to, vectorApi));
     }
 
     // ---- CNN ops (CpuPool2d, CpuNormalization, CpuElementwise) ------------------------------------

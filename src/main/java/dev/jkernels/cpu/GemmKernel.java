@@ -29,6 +29,8 @@ final class GemmKernel {
     static final int MC = 128;
     static final int NC = 512;
     static final int KC = 256;
+    /** storeTile rounds rows up to this many floats: a multiple of every vector length (512 bits). */
+    static final int VECTOR_ROUND = 16;
     /** Below this many multiply-adds a GEMM runs on the calling thread. */
     static final long PARALLEL_MIN_FMAS = 1L << 18;
 
@@ -70,26 +72,83 @@ final class GemmKernel {
      * j·colStride} of {@code c}; the bias is indexed by j ({@code biasPerRow} false) or by i.
      */
     record Epilogue(float[] c, int off, int rowStride, int colStride, float alpha, float beta,
-                    float[] bias, int biasOff, boolean biasPerRow, Activation activation) {
+                    float[] bias, int biasOff, boolean biasPerRow, Activation activation, boolean vectorActivation) {
 
         Epilogue transposed() {
-            return new Epilogue(c, off, colStride, rowStride, alpha, beta, bias, biasOff, !biasPerRow, activation);
+            return new Epilogue(c, off, colStride, rowStride, alpha, beta, bias, biasOff, !biasPerRow, activation,
+                    vectorActivation);
+        }
+
+        /**
+         * Writes the tile rows [i0, i0+rows) × columns [j0, j0+len) from {@code acc} (row r at
+         * r·ldc, ldc ≥ len and a multiple of 16), which it overwrites. With alpha 1, beta 0 and the
+         * vector activation, bias goes in row by row and the activation runs over each row's len
+         * rounded up to 16 (whole vectors: no tail handling); else row by row through
+         * {@link #store(int, int, int, float[], int)}.
+         */
+        void storeTile(int i0, int rows, int j0, int len, float[] acc, int ldc) {
+            if (alpha != 1f || beta != 0f || !vectorActivation) {
+                for (int r = 0; r < rows; r++) store(i0 + r, j0, len, acc, r * ldc);
+                return;
+            }
+            if (bias != null) {
+                for (int r = 0; r < rows; r++) {
+                    int o = r * ldc;
+                    if (biasPerRow) {
+                        float rowBias = bias[biasOff + i0 + r];
+                        for (int j = 0; j < len; j++) acc[o + j] += rowBias;
+                    } else {
+                        int bo = biasOff + j0;
+                        for (int j = 0; j < len; j++) acc[o + j] += bias[bo + j];
+                    }
+                }
+            }
+            if (!activation.isIdentity()) {
+                // Per row, over len rounded up to whole vectors (never past ldc when ldc is a multiple
+                // of the vector length): no tails, and none of the tile's padding columns, which for
+                // the transcendental kinds cost as much as real ones (measured: up to a third more).
+                int lenV = Math.min(ldc, (len + VECTOR_ROUND - 1) / VECTOR_ROUND * VECTOR_ROUND);
+                for (int r = 0; r < rows; r++) ActivationRanges.forward(activation, acc, acc, r * ldc, r * ldc + lenV, true);
+            }
+            for (int r = 0; r < rows; r++) {
+                int base = off + (i0 + r) * rowStride + j0 * colStride;
+                if (colStride == 1) {
+                    System.arraycopy(acc, r * ldc, c, base, len);
+                } else {
+                    for (int j = 0; j < len; j++) c[base + j * colStride] = acc[r * ldc + j];
+                }
+            }
         }
 
         /** Writes row i, columns [j0, j0+len), from the accumulator row. */
         void store(int i, int j0, int len, float[] acc) { store(i, j0, len, acc, 0); }
 
-        /** Writes row i, columns [j0, j0+len), from {@code acc[accOff, accOff+len)}. */
+        /**
+         * Writes row i, columns [j0, j0+len), from {@code acc[accOff, accOff+len)}, which it
+         * overwrites: each step runs over the whole row while it is in L1 (alpha, beta·C, bias as
+         * plain loops C2 vectorises, then the activation's array form), then one copy out.
+         */
         void store(int i, int j0, int len, float[] acc, int accOff) {
-            boolean identity = activation.isIdentity();
-            float rowBias = bias != null && biasPerRow ? bias[biasOff + i] : 0f;
             int base = off + i * rowStride + j0 * colStride;
-            for (int j = 0; j < len; j++) {
-                int at = base + j * colStride;
-                float v = alpha * acc[accOff + j];
-                if (beta != 0f) v += beta * c[at];
-                if (bias != null) v += biasPerRow ? rowBias : bias[biasOff + j0 + j];
-                c[at] = identity ? v : activation.apply(v);
+            int end = accOff + len;
+            if (alpha != 1f) for (int j = accOff; j < end; j++) acc[j] *= alpha;
+            if (beta != 0f) {
+                for (int j = 0; j < len; j++) acc[accOff + j] += beta * c[base + j * colStride];
+            }
+            if (bias != null) {
+                if (biasPerRow) {
+                    float rowBias = bias[biasOff + i];
+                    for (int j = accOff; j < end; j++) acc[j] += rowBias;
+                } else {
+                    int bo = biasOff + j0 - accOff;
+                    for (int j = accOff; j < end; j++) acc[j] += bias[bo + j];
+                }
+            }
+            if (!activation.isIdentity()) ActivationRanges.forward(activation, acc, acc, accOff, end, vectorActivation);
+            if (colStride == 1) {
+                System.arraycopy(acc, accOff, c, base, len);
+            } else {
+                for (int j = 0; j < len; j++) c[base + j * colStride] = acc[accOff + j];
             }
         }
     }

@@ -30,7 +30,7 @@ final class VectorGemmKernel {
      * The widest float species this CPU runs natively, pinned to one of the canonical SPECIES_N
      * constants so that C2 sees one fixed vector shape (and NR below is a compile-time constant).
      */
-    private static final VectorSpecies<Float> S = widestSpecies();
+    static final VectorSpecies<Float> S = widestSpecies();
     static final int MR = GemmKernel.MR;
     static final int NR = 2 * S.length();
     static final int KC = 256;
@@ -107,11 +107,11 @@ final class VectorGemmKernel {
                 }
             }
         }
-        for (int r = 0; r < rows; r++) e.store(i0 + r, j0, len, acc, r * ldc);
+        e.storeTile(i0, rows, j0, len, acc, ldc);
     }
 
     /** acc[8 × NR tile at co, row stride ldc] += A panel [kc][8] · B strip [kc][NR]. */
-    private static void microKernel(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc) {
+    static void microKernel(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc) {
         final int w = S.length();
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);

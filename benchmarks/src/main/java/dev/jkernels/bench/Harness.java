@@ -49,7 +49,7 @@ public final class Harness {
     /** The command line, parsed. */
     public record Options(String backend, Path workloads, Path json, Path anchors, int reps, int warmup,
                           boolean quick, Set<String> only, long seed, List<GemmAlgorithm> gemmAlgorithms,
-                          Double maxGflop, List<ConvAlgorithm> convAlgorithms, List<String> convVariants) {
+                          Double maxGflop, Long maxElements, List<ConvAlgorithm> convAlgorithms, List<String> convVariants) {
 
         static final Set<String> OPS = Set.of("gemm", "conv2d", "activation", "fused");
 
@@ -64,6 +64,7 @@ public final class Harness {
             Double maxGflop = null;
             List<ConvAlgorithm> convAlgs = List.of(ConvAlgorithm.AUTO);
             List<String> convVariants = List.of();
+            Long maxElements = null;
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 switch (a) {
@@ -81,6 +82,7 @@ public final class Harness {
                     case "--quick" -> quick = true;
                     case "--seed" -> seed = Long.parseLong(value(args, ++i, a));
                     case "--max-gflop" -> maxGflop = Double.parseDouble(value(args, ++i, a));
+                    case "--max-elements" -> maxElements = (long) positive(value(args, ++i, a), a);
                     case "--only" -> {
                         only = new LinkedHashSet<>();
                         for (String op : value(args, ++i, a).split(",")) {
@@ -115,7 +117,7 @@ public final class Harness {
             }
             if (quick && workloads != null) throw new IllegalArgumentException("--quick and --workloads exclude each other");
             return new Options(backend, workloads, json, anchors, reps != null ? reps : quick ? 5 : 10,
-                    warmup != null ? warmup : quick ? 2 : 3, quick, Set.copyOf(only), seed, algs, maxGflop,
+                    warmup != null ? warmup : quick ? 2 : 3, quick, Set.copyOf(only), seed, algs, maxGflop, maxElements,
                     convAlgs, convVariants);
         }
 
@@ -144,13 +146,14 @@ public final class Harness {
     static final String USAGE = """
             usage: Harness [--backend cpu|cuda|emulated|auto] [--quick] [--workloads FILE] [--only gemm,conv2d,activation,fused]
                            [--reps N] [--warmup N] [--json FILE] [--anchors anchors.json] [--seed N]
-                           [--gemm-algorithms AUTO,NAIVE,TILED,REGISTER_BLOCKED,WARP_TILED] [--max-gflop X]
+                           [--gemm-algorithms AUTO,NAIVE,TILED,REGISTER_BLOCKED,WARP_TILED] [--max-gflop X] [--max-elements N]
                            [--conv-algorithms AUTO,DIRECT,IMPLICIT_GEMM,IMPLICIT_GEMM_PIPELINED,WINOGRAD,...]
                            [--conv-variants igemm_128x128,igemm_128x64,igemm_64x64,winograd_2x2_3x3,...]
               --quick       a small CPU-sized list (the README's main job); default backend auto
               --workloads   a workloads.json (default: the public list kept in this jar)
               --anchors     PyTorch figures from the rig (anchors.py) for the shares of cuBLAS and cuDNN
               --max-gflop   on CPU/emulated: the largest op run (bigger convs are scaled down, others skipped)
+              --max-elements on CPU/emulated: the largest activation run (default 2^24 CPU, 2^20 emulated)
               --conv-algorithms  conv2d rows per algorithm (AUTO always; named kernels run where they apply,
                             e.g. WINOGRAD on 3x3 stride 1, DEPTHWISE on groups = C, else AUTO's kernel)
               --conv-variants    conv2d rows per kernel variant (-Djkernels.conv.variant on AUTO; where it applies)
@@ -257,7 +260,7 @@ public final class Harness {
             case EMULATED -> 0.05;
         };
         this.maxFlops = (options.maxGflop() != null ? options.maxGflop() : defaultGflop) * 1e9;
-        this.maxActivationElements = switch (backend.kind()) {
+        this.maxActivationElements = options.maxElements() != null ? options.maxElements() : switch (backend.kind()) {
             case CUDA -> Long.MAX_VALUE;
             case CPU -> 1L << 24;
             case EMULATED -> 1L << 20;

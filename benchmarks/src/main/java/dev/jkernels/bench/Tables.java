@@ -27,6 +27,10 @@ public final class Tables {
         if (r.checkFailures() > 0) sb.append("- **").append(r.checkFailures()).append(" result(s) FAILED (a wrong result in the spot check, or an error) and were not timed**\n");
         sb.append('\n');
 
+        // On a CPU run the anchors are benchmarks/cpu-anchors.py's: numpy/OpenBLAS SGEMM, PyTorch CPU (oneDNN) conv.
+        boolean cpu = "CPU".equals(r.backendKind());
+        String gemmAnchor = cpu ? "numpy/OpenBLAS" : "PyTorch", convAnchor = cpu ? "PyTorch CPU" : "cuDNN";
+        String actAnchor = cpu ? "PyTorch CPU" : "PyTorch";
         if (!r.gemm().isEmpty()) {
             sb.append("### GEMM (C = A·B, FP32)\n\n");
             List<String[]> rows = new ArrayList<>();
@@ -35,7 +39,7 @@ public final class Tables {
                         pct(g.shareOfCublas()), rate(g.anchorTflops()), pct(g.shareOfAnchor()), status(g.check(), g.skipped())});
             }
             sb.append(compactTable(new String[] {"M×N×K", "algorithm", "ms", "TFLOP/s", "cuBLAS ms", "cuBLAS TFLOP/s", "% of cuBLAS",
-                    "PyTorch TFLOP/s", "% of PyTorch", "check"}, rows)).append('\n');
+                    gemmAnchor + " TFLOP/s", "% of " + gemmAnchor, "check"}, rows)).append('\n');
         }
         if (!r.conv2d().isEmpty()) {
             sb.append("### conv2d (NCHW, bias, FP32)\n\n");
@@ -44,7 +48,7 @@ public final class Tables {
                 rows.add(new String[] {c.name(), c.shape(), ms(c.ms()), rate(c.tflops()), rate(c.anchorTflops()),
                         pct(c.shareOfAnchor()), status(c.check(), c.skipped())});
             }
-            sb.append(compactTable(new String[] {"conv", "N×C×H×W k R×S/stride pad", "ms", "TFLOP/s", "cuDNN TFLOP/s", "% of cuDNN", "check"}, rows)).append('\n');
+            sb.append(compactTable(new String[] {"conv", "N×C×H×W k R×S/stride pad", "ms", "TFLOP/s", convAnchor + " TFLOP/s", "% of " + convAnchor, "check"}, rows)).append('\n');
         }
         if (!r.activation().isEmpty()) {
             sb.append("### activation (y = f(x), 8 bytes per element)\n\n");
@@ -53,7 +57,7 @@ public final class Tables {
                 rows.add(new String[] {a.name(), Long.toString(a.n()), ms(a.ms()), rate(a.gbps()), pct(a.shareOfCopy()),
                         rate(a.anchorGbps()), pct(a.shareOfAnchor()), status(a.check(), a.skipped())});
             }
-            sb.append(compactTable(new String[] {"activation", "elements", "ms", "GB/s", "% of copy", "PyTorch GB/s", "% of PyTorch", "check"}, rows)).append('\n');
+            sb.append(compactTable(new String[] {"activation", "elements", "ms", "GB/s", "% of copy", actAnchor + " GB/s", "% of " + actAnchor, "check"}, rows)).append('\n');
         }
         if (!r.fused().isEmpty()) {
             sb.append("### fused conv2d+activation vs two launches\n\n");
@@ -64,7 +68,7 @@ public final class Tables {
                         times(f.speedup()), times(f.predictedSpeedup()), ms(f.anchorTwoLaunchMs()), status(f.check(), f.skipped())});
             }
             sb.append(compactTable(new String[] {"conv", "activation", "conv ms", "activation ms", "two-launch ms", "fused ms", "speedup",
-                    "predicted", "PyTorch two-launch ms", "check"}, rows)).append('\n');
+                    "predicted", actAnchor + " two-launch ms", "check"}, rows)).append('\n');
         }
         return sb.toString();
     }

@@ -1,0 +1,436 @@
+package dev.jkernels.cpu;
+
+import dev.jkernels.Activation;
+import dev.jkernels.Conv2dGeometry;
+import dev.jkernels.Layout;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * conv2d on the Vector API GEMM micro-kernel ({@link VectorGemmKernel#microKernel}: an 8 × NR tile
+ * of C in registers, NR = 2 vectors), with the im2col operand packed one L1-sized strip at a time,
+ * right before the micro-kernel reads it — never materialised, never packed ahead into memory.
+ *
+ * <p>Who computes what:
+ * <ul>
+ *   <li><b>NCHW</b>: per image and group, C[K/g, P·Q] = filters[K/g, C/g·R·S] · im2col[C/g·R·S, P·Q].
+ *       The filters are read in place, eight rows at a time (A; no packing: at batch 1 a late
+ *       layer's filters outweigh its activations). A task is (image, group, up to
+ *       MC = 128 filters, up to 8 strips of NR output pixels); for each KC = 256 slice of the
+ *       reduction it packs one strip of im2col (KC × NR floats = 32 KiB with AVX-512: L1) from the
+ *       input and runs every 8-filter panel over it. 1×1 stride-1 convolutions need no im2col at
+ *       all: row c of B is input channel c, so a strip is NR contiguous floats of it.</li>
+ *   <li><b>NHWC</b>, natively: C[P·Q, K/g] = im2col[P·Q, R·S·C/g] · filtersᵀ, rows are output pixels
+ *       and each output row is contiguous in K, as NHWC stores it. The reduction runs in (r, s, c)
+ *       order so that each pixel's slice is a contiguous run of input channels. The filters,
+ *       reordered and transposed, are packed once per call as strips of NR output channels (B);
+ *       a task packs its pixels' im2col rows per KC slice as [p][8] panels (A).</li>
+ *   <li>The epilogue (bias, activation) runs per output row of the task's tile, right after its
+ *       last KC slice, while the tile is still in L2 ({@link GemmKernel.Epilogue#store}, vector
+ *       activation): the fused conv costs one pass over data in cache, not one over memory.</li>
+ *   <li>Tasks are spread over the pool for every shape, batch 1 included: tile widths shrink until
+ *       there are at least four tasks per thread.</li>
+ * </ul>
+ */
+final class VectorConvKernel {
+    private VectorConvKernel() {}
+
+    static final int MR = VectorGemmKernel.MR;
+    static final int NR = VectorGemmKernel.NR;
+    static final int KC = 256;
+    static final int MC = 128;
+    private static final int MAX_STRIPS = 8;
+    /** Input channels up to which NCHW convs always take the implicit path ({@link #implicitNchw}). */
+    static final int SMALL_C = 4;
+    /** Which NCHW path: "auto" (by shape), "implicit" or "packed" (system property {@code jkernels.cpu.conv}, for benchmarks and tests). */
+    static final String NCHW_PATH = System.getProperty("jkernels.cpu.conv", "auto");
+
+    /**
+     * The implicit path for NCHW, groups = 1: always for first layers (C ≤ 4, where packing is the
+     * whole cost), and for R·S &gt; 1 when output rows are long enough that rounding them up to
+     * tiles of NR pixels wastes at most a quarter (Q ≥ 24 with AVX-512) and C·R·S ≤ 2304; 1×1 and short rows
+     * (7×7, 14×14 maps) stay on the packed strips, which have no such waste.
+     */
+    static boolean implicitApplies(Conv2dGeometry g) {
+        if (g.groups() != 1 || g.layout() != Layout.NCHW || NCHW_PATH.equals("packed")) return false;
+        // Its padded phase planes hold c·sw·hl·wq floats: huge strides or paddings (issue 12: 2^29)
+        // would overflow that int size; the packed path has no such buffer.
+        long qvMax = (long) ceilDiv(g.q(), NR) * NR;
+        long wqMax = qvMax + ((long) (g.s() - 1) * g.dilationW()) / g.strideW() + 1;
+        long hlMax = (long) (g.p() - 1) * g.strideH() + (long) (g.r() - 1) * g.dilationH() + 1;
+        if ((long) g.c() * g.strideW() * hlMax * wqMax + NR > (1L << 28)) return false;
+        if (NCHW_PATH.equals("implicit") || g.c() <= SMALL_C) return true;
+        int qv = ceilDiv(g.q(), NR) * NR;
+        // C·R·S ≤ 2304: the 8 filter rows a micro-kernel call streams (8·C·R·S floats) stay in L2.
+        return g.r() * g.s() > 1 && 4 * (qv - g.q()) <= qv && (long) g.c() * g.r() * g.s() <= 2304;
+    }
+
+    static void conv(Conv2dGeometry g, float[] in, float[] w, float[] bias, Activation act, float[] out,
+                     WorkerPool pool) {
+        WorkerPool exec = g.flops() >= 2.0 * GemmKernel.PARALLEL_MIN_FMAS ? pool : null;
+        if (g.layout() == Layout.NHWC) {
+            nhwc(g, in, w, bias, act, out, exec, pool.threads());
+        } else if (implicitApplies(g)) {
+            implicitNchw(g, in, w, bias, act, out, exec, pool.threads());
+        } else {
+            nchw(g, in, w, bias, act, out, exec, pool.threads());
+        }
+    }
+
+    private static int roundUp(int x, int to) { return (x + to - 1) / to * to; }
+
+    private static int ceilDiv(long a, long b) { return (int) ((a + b - 1) / b); }
+
+    // --------------------------------------------------------------------------------------- NCHW
+
+    private static void nchw(Conv2dGeometry g, float[] in, float[] w, float[] bias, Activation act, float[] out,
+                             WorkerPool exec, int threads) {
+        int kpg = g.filtersPerGroup(), crs = g.channelsPerGroup() * g.r() * g.s(), pq = g.p() * g.q();
+        int groups = g.groups();
+        int strips = ceilDiv(pq, NR);
+        int mc = Math.min(MC, roundUp(kpg, MR)), mTasks, perTask, colTasks;
+        long base;
+        while (true) {   // narrower tiles until there are four tasks per thread (or tiles are minimal)
+            mTasks = ceilDiv(kpg, mc);
+            base = (long) g.n() * groups * mTasks;
+            perTask = Math.max(1, Math.min(MAX_STRIPS, (int) (strips * base / (4L * threads))));
+            colTasks = ceilDiv(strips, perTask);
+            if (base * colTasks >= 4L * threads || mc <= 4 * MR) break;
+            mc = roundUp(mc / 2, MR);
+        }
+        final int mc_ = mc, mTasks_ = mTasks, perTask_ = perTask, colTasks_ = colTasks;
+        StripPacker packer = new StripPacker(g, in);
+        GemmKernel.run(exec, (int) (base * colTasks_), t -> {
+            int ct = t % colTasks_, rest = t / colTasks_;
+            int mt = rest % mTasks_, ig = rest / mTasks_;
+            int image = ig / groups, grp = ig % groups;
+            int i0 = mt * mc_, rows = Math.min(mc_, kpg - i0), rowsPad = roundUp(rows, MR);
+            int s0 = ct * perTask_, ns = Math.min(perTask_, strips - s0);
+            int j0 = s0 * NR, len = Math.min(ns * NR, pq - j0), ldc = ns * NR;
+            float[] acc = new float[rowsPad * ldc];
+            float[] strip = new float[Math.min(KC, crs) * NR];
+            for (int pc = 0; pc < crs; pc += KC) {
+                int kc = Math.min(KC, crs - pc);
+                for (int s = 0; s < ns; s++) {
+                    packer.pack(image, grp, pc, kc, j0 + s * NR, strip);
+                    for (int r0 = 0; r0 < rowsPad; r0 += MR) {
+                        // A straight from the filter rows: K·C·R·S floats are read, never repacked
+                        // (packing 512×4608 filters per call cost more than the conv at batch 1).
+                        microKernelRows(w, (grp * kpg + i0 + r0) * crs + pc, crs, Math.min(MR, rows - r0), strip, kc,
+                                acc, r0 * ldc + s * NR, ldc);
+                    }
+                }
+            }
+            GemmKernel.Epilogue e = new GemmKernel.Epilogue(out, (image * g.k() + grp * kpg) * pq, pq, 1, 1f, 0f,
+                    bias, grp * kpg, true, act, true);
+            e.storeTile(i0, rows, j0, len, acc, ldc);
+        });
+    }
+
+    /**
+     * {@link VectorGemmKernel#microKernel} with A read in place: A(r, p) = a[ao + r·lda + p] for the
+     * first {@code rows} rows (rows past them repeat the last one; their sums are never stored).
+     * Eight scalar streams, each contiguous in p, feed the broadcasts. Written out for the same
+     * reason as the original: a helper taking vectors would box them.
+     */
+    private static void microKernelRows(float[] a, int ao, int lda, int rows, float[] bp, int kc, float[] c, int co,
+                                        int ldc) {
+        final jdk.incubator.vector.VectorSpecies<Float> sp = VectorGemmKernel.S;
+        final int w = sp.length();
+        int last = rows - 1;
+        int a0 = ao, a1 = ao + Math.min(1, last) * lda, a2 = ao + Math.min(2, last) * lda, a3 = ao + Math.min(3, last) * lda;
+        int a4 = ao + Math.min(4, last) * lda, a5 = ao + Math.min(5, last) * lda, a6 = ao + Math.min(6, last) * lda;
+        int a7 = ao + Math.min(7, last) * lda;
+        FloatVector c00 = FloatVector.zero(sp), c01 = FloatVector.zero(sp), c10 = FloatVector.zero(sp), c11 = FloatVector.zero(sp);
+        FloatVector c20 = FloatVector.zero(sp), c21 = FloatVector.zero(sp), c30 = FloatVector.zero(sp), c31 = FloatVector.zero(sp);
+        FloatVector c40 = FloatVector.zero(sp), c41 = FloatVector.zero(sp), c50 = FloatVector.zero(sp), c51 = FloatVector.zero(sp);
+        FloatVector c60 = FloatVector.zero(sp), c61 = FloatVector.zero(sp), c70 = FloatVector.zero(sp), c71 = FloatVector.zero(sp);
+        for (int p = 0; p < kc; p++) {
+            int b = p * NR;
+            FloatVector b0 = FloatVector.fromArray(sp, bp, b), b1 = FloatVector.fromArray(sp, bp, b + w);
+            FloatVector x;
+            x = FloatVector.broadcast(sp, a[a0 + p]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(sp, a[a1 + p]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(sp, a[a2 + p]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(sp, a[a3 + p]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(sp, a[a4 + p]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(sp, a[a5 + p]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(sp, a[a6 + p]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(sp, a[a7 + p]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+        }
+        int at;
+        at = co; c00.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c01.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+        at = co + ldc; c10.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c11.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+        at = co + 2 * ldc; c20.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c21.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+        at = co + 3 * ldc; c30.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c31.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+        at = co + 4 * ldc; c40.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c41.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+        at = co + 5 * ldc; c50.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c51.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+        at = co + 6 * ldc; c60.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c61.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+        at = co + 7 * ldc; c70.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c71.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+    }
+
+    /** Packs im2col rows [pc, pc + kc) × output pixels [j0, j0 + NR) of one NCHW image and group as [p][NR]. */
+    private static final class StripPacker {
+        private final float[] in;
+        private final int c, h, w, r, s, p, q, cpg, sh, sw, dh, dw, pt, pl;
+        private final boolean contiguous;   // stride 1 along x: runs of input are runs of output
+
+        StripPacker(Conv2dGeometry g, float[] in) {
+            this.in = in;
+            c = g.c(); h = g.h(); w = g.w(); r = g.r(); s = g.s(); p = g.p(); q = g.q(); cpg = g.channelsPerGroup();
+            sh = g.strideH(); sw = g.strideW(); dh = g.dilationH(); dw = g.dilationW(); pt = g.padTop(); pl = g.padLeft();
+            contiguous = sw == 1;
+        }
+
+        void pack(int image, int grp, int pc, int kc, int j0, float[] dst) {
+            int pq = p * q, cols = Math.min(NR, pq - j0);
+            int plane = h * w;
+            int imageBase = (image * c + grp * cpg) * plane;
+            int rs = r * s;
+            int ch = pc / rs, rr = (pc / s) % r, ss = pc % s;
+            for (int pp = 0; pp < kc; pp++) {
+                int o = pp * NR;
+                int base = imageBase + ch * plane;
+                int dy = rr * dh - pt, dx = ss * dw - pl;
+                int oy = j0 / q, ox = j0 % q;
+                int j = 0;
+                while (j < cols) {
+                    int run = Math.min(cols - j, q - ox);
+                    int y = oy * sh + dy;
+                    if (y < 0 || y >= h) {
+                        java.util.Arrays.fill(dst, o + j, o + j + run, 0f);
+                    } else {
+                        int row = base + y * w;
+                        if (contiguous) {
+                            int x0 = ox + dx;                                  // input x of the run's first pixel
+                            int lo = Math.max(0, -x0), hi = Math.min(run, w - x0); // [lo, hi): inside the image
+                            if (hi <= lo) {
+                                java.util.Arrays.fill(dst, o + j, o + j + run, 0f);
+                            } else {
+                                if (lo > 0) java.util.Arrays.fill(dst, o + j, o + j + lo, 0f);
+                                System.arraycopy(in, row + x0 + lo, dst, o + j + lo, hi - lo);
+                                if (hi < run) java.util.Arrays.fill(dst, o + j + hi, o + j + run, 0f);
+                            }
+                        } else {
+                            for (int t = 0; t < run; t++) {
+                                int x = (ox + t) * sw + dx;
+                                dst[o + j + t] = x >= 0 && x < w ? in[row + x] : 0f;
+                            }
+                        }
+                    }
+                    j += run;
+                    ox = 0;
+                    oy++;
+                }
+                if (cols < NR) java.util.Arrays.fill(dst, o + cols, o + NR, 0f);
+                if (++ss == s) { ss = 0; if (++rr == r) { rr = 0; ch++; } }
+            }
+        }
+    }
+
+    // ------------------------------------------------ NCHW implicit GEMM (first layers, long rows)
+
+    /**
+     * Implicit GEMM, no im2col packing at all: each image is copied once into zero-padded planes,
+     * split by stride phase (plane φ holds padded columns φ, φ + sw, φ + 2sw, …), so every filter tap
+     * (c, r, s) reads NR contiguous floats of one output row at a fixed offset. The micro-kernel
+     * (8 filters × NR pixels of a row, the same 16 vector accumulators) takes its B vectors straight
+     * from those planes through a table of tap offsets, over the whole reduction in registers. For
+     * first layers (C·R·S of 9 to a few hundred) packing a strip cost more than its FMAs; for 3×3
+     * layers with long rows it cost about as much (one copy per tap and strip).
+     */
+    private static void implicitNchw(Conv2dGeometry g, float[] in, float[] w, float[] bias, Activation act,
+                                      float[] out, WorkerPool exec, int threads) {
+        int c = g.c(), h = g.h(), wd = g.w(), k = g.k(), r = g.r(), s = g.s(), p = g.p(), q = g.q();
+        int sh = g.strideH(), sw = g.strideW(), dh = g.dilationH(), dw = g.dilationW();
+        int crs = c * r * s, pq = p * q;
+        int tiles = ceilDiv(q, NR), qv = tiles * NR;
+        int rowsPer = Math.max(1, (int) Math.min(p, (long) g.n() * p / (8L * threads)));
+        int rowBlocks = ceilDiv(p, rowsPer);
+        int kBlocks = ceilDiv(k, MR);
+        // Each task pads only the input rows its output rows read: hl rows per plane.
+        int hl = (rowsPer - 1) * sh + (r - 1) * dh + 1;
+        int wq = qv + ((s - 1) * dw) / sw + 1;                      // columns per phase plane
+        int planeSize = hl * wq, localSize = c * sw * planeSize + NR;
+        int[] tap = new int[crs];                                   // offset of tap (c, r, s) from a row's start
+        for (int ch = 0, t = 0; ch < c; ch++) {
+            for (int rr = 0; rr < r; rr++) {
+                for (int ss = 0; ss < s; ss++, t++) {
+                    int x = ss * dw;
+                    tap[t] = (ch * sw + x % sw) * planeSize + rr * dh * wq + x / sw;
+                }
+            }
+        }
+        GemmKernel.run(exec, g.n() * rowBlocks, t -> {
+            int image = t / rowBlocks, oy0 = (t % rowBlocks) * rowsPer, oy1 = Math.min(p, oy0 + rowsPer);
+            float[] pl = new float[localSize];
+            int yp0 = oy0 * sh;
+            for (int ch = 0; ch < c; ch++) {
+                int src = (image * c + ch) * h * wd;
+                for (int yl = 0; yl < hl; yl++) {
+                    int y = yp0 + yl - g.padTop();
+                    if (y < 0 || y >= h) continue;
+                    int rowSrc = src + y * wd;
+                    if (sw == 1) {
+                        int n = Math.min(wd, wq - g.padLeft());
+                        if (n > 0) System.arraycopy(in, rowSrc, pl, ch * planeSize + yl * wq + g.padLeft(), n);
+                    } else {
+                        for (int x = 0; x < wd; x++) {
+                            int xp = x + g.padLeft(), xq = xp / sw;
+                            if (xq < wq) pl[(ch * sw + xp % sw) * planeSize + yl * wq + xq] = in[rowSrc + x];
+                        }
+                    }
+                }
+            }
+            // One tile per 8 filters covers all the task's output rows, laid out as the output
+            // stores them (row oy at (oy − oy0)·q): a tile's NR lanes past the end of a row spill
+            // into the next row's start, which that row's own tile then overwrites (rows in order),
+            // so the tile goes out in one contiguous copy per filter, not one per output row.
+            int span = (oy1 - oy0) * q, ldc = roundUp(span + NR, NR);
+            float[] acc = new float[MR * ldc];
+            GemmKernel.Epilogue e = new GemmKernel.Epilogue(out, image * k * pq, pq, 1, 1f, 0f, bias, 0, true, act, true);
+            for (int kb = 0; kb < kBlocks; kb++) {
+                int k0 = kb * MR, rows = Math.min(MR, k - k0);
+                for (int oy = oy0; oy < oy1; oy++) {
+                    int rowBase = (oy - oy0) * sh * wq, co = (oy - oy0) * q;
+                    for (int tile = 0; tile < tiles; tile++) {
+                        microKernelTaps(w, k0 * crs, crs, rows, pl, rowBase + tile * NR, tap, acc, co + tile * NR, ldc);
+                    }
+                }
+                e.storeTile(k0, rows, oy0 * q, span, acc, ldc);
+            }
+        });
+    }
+
+    /**
+     * The micro-kernel's 8 × NR tile with B read through tap offsets: B(t, j) = b[bo + tap[t] + j];
+     * A(r, t) = a[ao + r·lda + t] as in {@link #microKernelRows}. Stores (not adds) the tile.
+     */
+    private static void microKernelTaps(float[] a, int ao, int lda, int rows, float[] b, int bo, int[] tap, float[] c,
+                                        int co, int ldc) {
+        final jdk.incubator.vector.VectorSpecies<Float> sp = VectorGemmKernel.S;
+        final int w = sp.length(), kc = tap.length;
+        int last = rows - 1;
+        int a0 = ao, a1 = ao + Math.min(1, last) * lda, a2 = ao + Math.min(2, last) * lda, a3 = ao + Math.min(3, last) * lda;
+        int a4 = ao + Math.min(4, last) * lda, a5 = ao + Math.min(5, last) * lda, a6 = ao + Math.min(6, last) * lda;
+        int a7 = ao + Math.min(7, last) * lda;
+        FloatVector c00 = FloatVector.zero(sp), c01 = FloatVector.zero(sp), c10 = FloatVector.zero(sp), c11 = FloatVector.zero(sp);
+        FloatVector c20 = FloatVector.zero(sp), c21 = FloatVector.zero(sp), c30 = FloatVector.zero(sp), c31 = FloatVector.zero(sp);
+        FloatVector c40 = FloatVector.zero(sp), c41 = FloatVector.zero(sp), c50 = FloatVector.zero(sp), c51 = FloatVector.zero(sp);
+        FloatVector c60 = FloatVector.zero(sp), c61 = FloatVector.zero(sp), c70 = FloatVector.zero(sp), c71 = FloatVector.zero(sp);
+        for (int p = 0; p < kc; p++) {
+            int at = bo + tap[p];
+            FloatVector b0 = FloatVector.fromArray(sp, b, at), b1 = FloatVector.fromArray(sp, b, at + w);
+            FloatVector x;
+            x = FloatVector.broadcast(sp, a[a0 + p]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(sp, a[a1 + p]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(sp, a[a2 + p]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(sp, a[a3 + p]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(sp, a[a4 + p]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(sp, a[a5 + p]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(sp, a[a6 + p]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(sp, a[a7 + p]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+        }
+        c00.intoArray(c, co); c01.intoArray(c, co + w);
+        c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + w);
+        c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + w);
+        c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + w);
+        c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + w);
+        c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + w);
+        c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + w);
+        c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + w);
+    }
+
+    // --------------------------------------------------------------------------------------- NHWC
+
+    private static void nhwc(Conv2dGeometry g, float[] in, float[] w, float[] bias, Activation act, float[] out,
+                             WorkerPool exec, int threads) {
+        int kpg = g.filtersPerGroup(), cpg = g.channelsPerGroup(), rsc = g.r() * g.s() * cpg, pq = g.p() * g.q();
+        int groups = g.groups(), strips = ceilDiv(kpg, NR), kpgPad = strips * NR;
+        // B: per group, filtersᵀ in (r, s, c) order as strips of NR output channels, [p][NR] within a strip.
+        float[][] bPacked = new float[groups][];
+        GemmKernel.run(exec, groups, grp -> {
+            float[] panel = new float[kpgPad * rsc];
+            for (int k = 0; k < kpg; k++) {
+                int fb = (grp * kpg + k) * cpg * g.r() * g.s();
+                int so = (k / NR) * NR * rsc + k % NR;
+                for (int rr = 0; rr < g.r(); rr++) {
+                    for (int ss = 0; ss < g.s(); ss++) {
+                        for (int c = 0; c < cpg; c++) {
+                            int pp = (rr * g.s() + ss) * cpg + c;
+                            panel[so + pp * NR] = w[fb + (c * g.r() + rr) * g.s() + ss];
+                        }
+                    }
+                }
+            }
+            bPacked[grp] = panel;
+        });
+        int stripsPerTask = Math.min(strips, MAX_STRIPS);
+        int colTasks = ceilDiv(strips, stripsPerTask);
+        long perImage = (long) groups * colTasks;
+        int mc = Math.min(MC, roundUp(pq, MR));
+        long wanted = 4L * threads;
+        while (mc > MR && (long) g.n() * perImage * ceilDiv(pq, mc) < wanted) mc = roundUp(mc / 2, MR);
+        int mTasks = ceilDiv(pq, mc);
+        final int mcf = mc;
+        GemmKernel.run(exec, (int) (g.n() * perImage * mTasks), t -> {
+            int mt = t % mTasks, rest = t / mTasks;
+            int ct = (int) (rest % colTasks), ig = (int) (rest / colTasks);
+            int image = ig / groups, grp = ig % groups;
+            int i0 = mt * mcf, rows = Math.min(mcf, pq - i0), rowsPad = roundUp(rows, MR);
+            int s0 = ct * stripsPerTask, ns = Math.min(stripsPerTask, strips - s0);
+            int j0 = s0 * NR, len = Math.min(ns * NR, kpg - j0), ldc = ns * NR;
+            float[] acc = new float[rowsPad * ldc];
+            int kcMax = Math.min(KC, rsc);
+            float[] aBlock = new float[rowsPad * kcMax];
+            float[] bp = bPacked[grp];
+            for (int pc = 0; pc < rsc; pc += KC) {
+                int kc = Math.min(KC, rsc - pc);
+                packPixels(g, in, image, grp, i0, rows, rowsPad, pc, kc, aBlock);
+                for (int s = 0; s < ns; s++) {
+                    int bo = (s0 + s) * NR * rsc + pc * NR;
+                    for (int r0 = 0; r0 < rowsPad; r0 += MR) {
+                        VectorGemmKernel.microKernel(aBlock, r0 * kc, bp, bo, kc, acc, r0 * ldc + s * NR, ldc);
+                    }
+                }
+            }
+            GemmKernel.Epilogue e = new GemmKernel.Epilogue(out, image * pq * g.k() + grp * kpg, g.k(), 1, 1f, 0f,
+                    bias, grp * kpg, false, act, true);
+            e.storeTile(i0, rows, j0, len, acc, ldc);
+        });
+    }
+
+    /**
+     * Packs the im2col rows of output pixels [i0, i0 + rows) of one NHWC image and group, reduction
+     * columns [pc, pc + kc) in (r, s, c) order, as [p][8] panels (panel b at b·8·kc); rows past
+     * {@code rows} are zero.
+     */
+    private static void packPixels(Conv2dGeometry g, float[] in, int image, int grp, int i0, int rows, int rowsPad,
+                                   int pc, int kc, float[] dst) {
+        int cpg = g.channelsPerGroup(), cIn = g.c(), q = g.q();
+        int imageBase = image * g.h() * g.w() * cIn + grp * cpg;
+        for (int i = 0; i < rowsPad; i++) {
+            int o = (i / MR) * MR * kc + i % MR;
+            if (i >= rows) {
+                for (int pp = 0; pp < kc; pp++) dst[o + pp * MR] = 0f;
+                continue;
+            }
+            int pix = i0 + i, oy = pix / q, ox = pix % q;
+            int pp = 0, p = pc;
+            while (pp < kc) {
+                int rs = p / cpg, c = p % cpg;
+                int rr = rs / g.s(), ss = rs % g.s();
+                int run = Math.min(cpg - c, kc - pp);
+                int y = oy * g.strideH() - g.padTop() + rr * g.dilationH();
+                int x = ox * g.strideW() - g.padLeft() + ss * g.dilationW();
+                if (y < 0 || y >= g.h() || x < 0 || x >= g.w()) {
+                    for (int t = 0; t < run; t++) dst[o + (pp + t) * MR] = 0f;
+                } else {
+                    int src = imageBase + (y * g.w() + x) * cIn + c;
+                    for (int t = 0; t < run; t++) dst[o + (pp + t) * MR] = in[src + t];
+                }
+                pp += run;
+                p += run;
+            }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package dev.jkernels.cpu;
+
+import dev.jkernels.Activation;
+import dev.jkernels.Layout;
+import dev.jkernels.Tensor;
+import dev.jkernels.TensorScope;
+import dev.jkernels.testing.ConvCase;
+import dev.jkernels.testing.RandomData;
+import dev.jkernels.testing.Reference;
+import dev.jkernels.testing.Tolerance;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Each path of the CPU backend's Vector API conv2d against the double-precision reference, with the
+ * fused bias and activation, in both layouts, on the shapes that reach its edges: the implicit path
+ * for 1-4 input channels (stride phases, dilation, filters wider than the padding, several output
+ * tiles per row, K not a multiple of 8; and layers with long rows), the depthwise path (multipliers 1 and 2, strides 1 and 2,
+ * channel counts with a vector tail), the packed-strip GEMM path (K over one 128-filter task, a
+ * reduction over several 256-long slices, batch 1 with too few pixels for one task per thread), and
+ * NHWC with groups. 2 threads, so that every shape is split into tasks.
+ */
+class CpuConvPathsTest {
+    private static CpuBackend backend;
+
+    @BeforeAll static void open() { backend = new CpuBackend(2); }
+
+    @AfterAll static void close() { backend.close(); }
+
+    static List<ConvCase> cases() {
+        List<ConvCase> cs = new ArrayList<>();
+        Activation gelu = Activation.gelu(), relu = Activation.relu(), none = Activation.identity();
+        for (Layout l : new Layout[] {Layout.NCHW, Layout.NHWC}) {
+            // 1-4 input channels
+            cs.add(ConvCase.of(2, 1, 28, 28, 13, 3, 3).layout(l).bias(true).activation(relu));
+            cs.add(ConvCase.of(1, 3, 67, 71, 17, 7, 7).layout(l).stride(2, 2).same().bias(true).activation(gelu));
+            cs.add(ConvCase.of(1, 4, 29, 97, 9, 3, 5).layout(l).stride(1, 3).dilation(2, 1).explicitPadding(3, 0, 4, 1));
+            cs.add(ConvCase.of(1, 2, 5, 5, 1, 5, 5).layout(l).explicitPadding(0, 0, 9, 9).bias(true));
+            // implicit path beyond first layers: rows of 24 and more
+            cs.add(ConvCase.of(1, 20, 30, 26, 19, 3, 3).layout(l).same().bias(true).activation(gelu));
+            cs.add(ConvCase.of(2, 9, 26, 70, 11, 5, 3).layout(l).stride(1, 2).dilation(2, 1).same().bias(true));
+            // depthwise
+            cs.add(ConvCase.of(1, 37, 23, 45, 37, 3, 3).layout(l).groups(37).same().bias(true).activation(gelu));
+            cs.add(ConvCase.of(2, 17, 19, 19, 34, 3, 3).layout(l).groups(17).stride(2, 2).same().bias(true).activation(relu));
+            cs.add(ConvCase.of(1, 16, 15, 70, 16, 5, 5).layout(l).groups(16).dilation(2, 2).same());
+            // packed strips: K > 128, C·R·S > 256, few pixels at batch 1
+            cs.add(ConvCase.of(1, 65, 7, 7, 129, 3, 3).layout(l).same().bias(true).activation(gelu));
+            cs.add(ConvCase.of(1, 5, 11, 13, 127, 1, 1).layout(l).bias(true));
+            cs.add(ConvCase.of(1, 40, 3, 3, 8, 3, 3).layout(l).same().activation(relu));
+            cs.add(ConvCase.of(3, 12, 9, 9, 10, 3, 3).layout(l).groups(2).stride(2, 1).same().bias(true).activation(gelu));
+            cs.add(ConvCase.of(1, 1, 1, 1, 1, 1, 1).layout(l).activation(none));
+        }
+        return cs;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void matchesReference(ConvCase cc) {
+        float[] in = RandomData.uniform(RandomData.seedOf(cc, 1), cc.inputSize());
+        float[] f = RandomData.uniform(RandomData.seedOf(cc, 2), cc.filterSize());
+        float[] bias = cc.bias() ? RandomData.uniform(RandomData.seedOf(cc, 3), cc.k()) : null;
+        double[] expected = Reference.conv2d(cc, in, f, bias);
+        float[] stale = RandomData.uniform(RandomData.seedOf(cc, 4), expected.length, 50f, 60f);
+        try (TensorScope scope = new TensorScope()) {
+            Tensor tin = scope.track(backend.tensor(in, cc.layout(), cc.inputDims()));
+            Tensor tf = scope.track(backend.tensor(f, cc.filterDims()));
+            Tensor tb = bias == null ? null : scope.track(backend.tensor(bias, cc.k()));
+            Tensor out = scope.track(backend.tensor(stale, cc.layout(), cc.outputDims()));
+            Activation act = cc.activation() == null ? Activation.identity() : cc.activation();
+            backend.conv2dActivation(cc.spec(), act, tin, tf, tb, out);
+            Tolerance.forReduction(cc.reductionLength()).times(2).assertClose("output " + cc, out.toArray(), expected);
+        }
+    }
+}
