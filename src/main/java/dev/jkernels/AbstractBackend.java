@@ -3,14 +3,25 @@ package dev.jkernels;
 import dev.jkernels.spi.TensorStorage;
 
 import java.nio.FloatBuffer;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The argument checks every backend shares, done once here so that each backend's compute code
  * only ever sees valid, open tensors of its own. Subclasses implement the {@code run…} methods.
+ *
+ * <p>Every op holds its tensors and the backend until it returns ({@link OpUse}): a {@link #close()}
+ * racing with ops waits for them to finish before {@link #release()} frees anything, and an op after
+ * the close fails with {@link IllegalStateException}.
  */
 public abstract class AbstractBackend implements Backend {
 
+    private static final AtomicLong SERIAL = new AtomicLong();
+
     private volatile boolean closed;
+    private int activeOps; // guarded by this
+    /** Ops the current thread is inside (a close from there would wait for itself). */
+    private final ThreadLocal<int[]> opDepth = ThreadLocal.withInitial(() -> new int[1]);
+    private final long serial = SERIAL.incrementAndGet();
 
     // ---- what a backend implements ---------------------------------------------------------------
 
@@ -66,8 +77,57 @@ public abstract class AbstractBackend implements Backend {
         if (!activation.isIdentity()) runActivation(activation, output, output);
     }
 
-    /** Called once by {@link #close()}. */
+    /** Called once by {@link #close()}, after every op in flight has returned. */
     protected void release() {}
+
+    /**
+     * Whether {@code storage} was allocated by this backend (so a tensor of this backend may wrap it).
+     * Backends override it; the default accepts any.
+     */
+    protected boolean owns(TensorStorage storage) { return true; }
+
+    final boolean ownsStorage(TensorStorage storage) { return owns(storage); }
+
+    /** {@link #name()} and this instance's number: tells two backends of one kind apart in messages. */
+    public final String identity() { return name() + " #" + serial; }
+
+    /** Holds the backend open for one op; paired with {@link #exitOp()}. */
+    protected final synchronized void enterOp() {
+        if (closed) throw new IllegalStateException("backend " + name() + " is closed");
+        activeOps++;
+        opDepth.get()[0]++;
+    }
+
+    /** Ends what {@link #enterOp()} began; the last op to end lets a waiting {@link #close()} go on. */
+    protected final synchronized void exitOp() {
+        opDepth.get()[0]--;
+        if (--activeOps == 0) notifyAll();
+    }
+
+    /** Holds this backend and {@code tensors} (name, tensor, name, tensor, …; null tensors skipped) for one op. */
+    private OpUse use(Object... namesAndTensors) {
+        OpUse u = new OpUse();
+        try {
+            u.backend(this);
+            for (int i = 0; i < namesAndTensors.length; i += 2) u.tensor((String) namesAndTensors[i], (Tensor) namesAndTensors[i + 1]);
+            return u;
+        } catch (RuntimeException | Error e) {
+            u.close();
+            throw e;
+        }
+    }
+
+    /** As {@link #use(Object...)} for concat: every input and the output. */
+    private OpUse use(Tensor[] inputs, Tensor output) {
+        Object[] pairs = new Object[2 * inputs.length + 2];
+        for (int i = 0; i < inputs.length; i++) {
+            pairs[2 * i] = "inputs[" + i + "]";
+            pairs[2 * i + 1] = inputs[i];
+        }
+        pairs[2 * inputs.length] = "output";
+        pairs[2 * inputs.length + 1] = output;
+        return use(pairs);
+    }
 
     // ---- tensors ---------------------------------------------------------------------------------
 
@@ -120,8 +180,10 @@ public abstract class AbstractBackend implements Backend {
         source.ensureOpen("source");
         Tensor t = newTensor(source.shape(), source.layout());
         try {
-            copyBetween(source, t);
-        } catch (RuntimeException e) {
+            try (OpUse u = use("source", source, "copy", t)) {
+                copyBetween(source, t);
+            }
+        } catch (RuntimeException | Error e) {
             t.close();
             throw e;
         }
@@ -137,7 +199,9 @@ public abstract class AbstractBackend implements Backend {
             throw new IllegalArgumentException("dst: expected shape " + src.shape() + " (as src), got " + dst.shape());
         }
         noAlias("dst", dst, "src", src);
-        copyBetween(src, dst);
+        try (OpUse u = use("src", src, "dst", dst)) {
+            copyBetween(src, dst);
+        }
     }
 
     /**
@@ -160,8 +224,15 @@ public abstract class AbstractBackend implements Backend {
     }
 
     private Tensor newTensor(Shape s, Layout layout) {
-        ensureOpen();
-        return Tensor.ofStorage(this, allocate(s.elementCount()), s, layout);
+        try (OpUse u = use()) {
+            TensorStorage storage = allocate(s.elementCount());
+            try {
+                return Tensor.ofStorage(this, storage, s, layout);
+            } catch (RuntimeException | Error e) {
+                storage.free();
+                throw e;
+            }
+        }
     }
 
     // ---- ops -------------------------------------------------------------------------------------
@@ -173,7 +244,9 @@ public abstract class AbstractBackend implements Backend {
         noAlias("c", c, "a", a);
         noAlias("c", c, "b", b);
         noAlias("c", c, "bias", bias);
-        runGemm(spec, mnk[0], mnk[1], mnk[2], a, b, bias, c);
+        try (OpUse u = use("a", a, "b", b, "bias", bias, "c", c, "slopes", spec.activation().slopes())) {
+            runGemm(spec, mnk[0], mnk[1], mnk[2], a, b, bias, c);
+        }
     }
 
     @Override public Tensor gemm(GemmSpec spec, Tensor a, Tensor b, Tensor bias) {
@@ -182,7 +255,11 @@ public abstract class AbstractBackend implements Backend {
             throw new IllegalArgumentException("beta: must be 0 when no output tensor c is given, got " + spec.beta());
         }
         Tensor c = zeros(mnk[0], mnk[1]);
-        return runOrClose(c, () -> runGemm(spec, mnk[0], mnk[1], mnk[2], a, b, bias, c));
+        return runOrClose(c, () -> {
+            try (OpUse u = use("a", a, "b", b, "bias", bias, "c", c, "slopes", spec.activation().slopes())) {
+                runGemm(spec, mnk[0], mnk[1], mnk[2], a, b, bias, c);
+            }
+        });
     }
 
     /** Checks everything but c; returns {M, N, K}. */
@@ -226,14 +303,20 @@ public abstract class AbstractBackend implements Backend {
         noAlias("output", output, "input", input);
         noAlias("output", output, "filters", filters);
         noAlias("output", output, "bias", bias);
-        runConv2d(spec, g, activation, input, filters, bias, output);
+        try (OpUse u = use("input", input, "filters", filters, "bias", bias, "output", output, "slopes", activation.slopes())) {
+            runConv2d(spec, g, activation, input, filters, bias, output);
+        }
     }
 
     @Override public Tensor conv2dActivation(Conv2dSpec spec, Activation activation, Tensor input, Tensor filters,
                                              Tensor bias) {
         Conv2dGeometry g = checkConv(spec, activation, input, filters, bias);
         Tensor out = zeros(spec.layout(), g.outputDims());
-        return runOrClose(out, () -> runConv2d(spec, g, activation, input, filters, bias, out));
+        return runOrClose(out, () -> {
+            try (OpUse u = use("input", input, "filters", filters, "bias", bias, "output", out, "slopes", activation.slopes())) {
+                runConv2d(spec, g, activation, input, filters, bias, out);
+            }
+        });
     }
 
     private Conv2dGeometry checkConv(Conv2dSpec spec, Activation activation, Tensor input, Tensor filters, Tensor bias) {
@@ -260,7 +343,9 @@ public abstract class AbstractBackend implements Backend {
         checkTensor("y", y);
         sameShape("y", y, "x", x);
         checkSlopes(activation, channels(x), "C, the channel dimension of x " + x.shape() + " " + x.layout());
-        runActivation(activation, x, y);
+        try (OpUse u = use("x", x, "y", y, "slopes", activation.slopes())) {
+            runActivation(activation, x, y);
+        }
     }
 
     @Override public Tensor activation(Activation activation, Tensor x) {
@@ -269,7 +354,11 @@ public abstract class AbstractBackend implements Backend {
         checkTensor("x", x);
         checkSlopes(activation, channels(x), "C, the channel dimension of x " + x.shape() + " " + x.layout());
         Tensor y = newTensor(x.shape(), x.layout());
-        return runOrClose(y, () -> runActivation(activation, x, y));
+        return runOrClose(y, () -> {
+            try (OpUse u = use("x", x, "y", y, "slopes", activation.slopes())) {
+                runActivation(activation, x, y);
+            }
+        });
     }
 
     @Override public void activationBackward(Activation activation, Tensor saved, Tensor dy, Tensor dx) {
@@ -282,7 +371,9 @@ public abstract class AbstractBackend implements Backend {
         sameShape("dx", dx, "saved", saved);
         noAlias("dx", dx, "saved", saved);
         checkSlopes(activation, channels(saved), "C, the channel dimension of saved " + saved.shape() + " " + saved.layout());
-        runActivationBackward(activation, saved, dy, dx);
+        try (OpUse u = use("saved", saved, "dy", dy, "dx", dx, "slopes", activation.slopes())) {
+            runActivationBackward(activation, saved, dy, dx);
+        }
     }
 
     // ---- CNN ops (docs/cnn-ops.md) ----------------------------------------------------------------
@@ -304,7 +395,9 @@ public abstract class AbstractBackend implements Backend {
         noAlias("output", output, "filters", filters);
         noAlias("output", output, "bias", bias);
         noAlias("output", output, "residual", residual);
-        runConv2dResidual(spec, g, activation, input, filters, bias, residual, output);
+        try (OpUse u = use("input", input, "filters", filters, "bias", bias, "residual", residual, "output", output, "slopes", activation.slopes())) {
+            runConv2dResidual(spec, g, activation, input, filters, bias, residual, output);
+        }
     }
 
     @Override public Tensor conv2dActivationResidual(Conv2dSpec spec, Activation activation, Tensor input, Tensor filters,
@@ -313,7 +406,11 @@ public abstract class AbstractBackend implements Backend {
         Conv2dGeometry g = checkConv(spec, activation, input, filters, bias);
         checkResidual(spec, g, residual);
         Tensor out = zeros(spec.layout(), g.outputDims());
-        return runOrClose(out, () -> runConv2dResidual(spec, g, activation, input, filters, bias, residual, out));
+        return runOrClose(out, () -> {
+            try (OpUse u = use("input", input, "filters", filters, "bias", bias, "residual", residual, "output", out, "slopes", activation.slopes())) {
+                runConv2dResidual(spec, g, activation, input, filters, bias, residual, out);
+            }
+        });
     }
 
     private void checkResidual(Conv2dSpec spec, Conv2dGeometry g, Tensor residual) {
@@ -332,13 +429,19 @@ public abstract class AbstractBackend implements Backend {
                     + ", got " + output.shape() + " " + output.layout());
         }
         noAlias("output", output, "input", input);
-        runPool2d(spec, g, input, output);
+        try (OpUse u = use("input", input, "output", output)) {
+            runPool2d(spec, g, input, output);
+        }
     }
 
     @Override public Tensor pool2d(Pool2dSpec spec, Tensor input) {
         Pool2dGeometry g = checkPool(spec, input);
         Tensor out = zeros(spec.layout(), g.outputDims());
-        return runOrClose(out, () -> runPool2d(spec, g, input, out));
+        return runOrClose(out, () -> {
+            try (OpUse u = use("input", input, "output", out)) {
+                runPool2d(spec, g, input, out);
+            }
+        });
     }
 
     private Pool2dGeometry checkPool(Pool2dSpec spec, Tensor input) {
@@ -363,13 +466,19 @@ public abstract class AbstractBackend implements Backend {
         noAlias("output", output, "beta", beta);
         noAlias("output", output, "mean", mean);
         noAlias("output", output, "variance", variance);
-        runBatchNorm(input, gamma, beta, mean, variance, epsilon, c, channelInner(input), output);
+        try (OpUse u = use("input", input, "gamma", gamma, "beta", beta, "mean", mean, "variance", variance, "output", output)) {
+            runBatchNorm(input, gamma, beta, mean, variance, epsilon, c, channelInner(input), output);
+        }
     }
 
     @Override public Tensor batchNorm(Tensor input, Tensor gamma, Tensor beta, Tensor mean, Tensor variance, float epsilon) {
         int c = checkBatchNorm(input, gamma, beta, mean, variance, epsilon);
         Tensor out = newTensor(input.shape(), input.layout());
-        return runOrClose(out, () -> runBatchNorm(input, gamma, beta, mean, variance, epsilon, c, channelInner(input), out));
+        return runOrClose(out, () -> {
+            try (OpUse u = use("input", input, "gamma", gamma, "beta", beta, "mean", mean, "variance", variance, "output", out)) {
+                runBatchNorm(input, gamma, beta, mean, variance, epsilon, c, channelInner(input), out);
+            }
+        });
     }
 
     /** The channel axis of a tensor: 3 for NHWC, else 1. */
@@ -433,7 +542,9 @@ public abstract class AbstractBackend implements Backend {
         checkTensor("y", y);
         sameShape("y", y, "x", x);
         long[] oli = outerLengthInner(x, a);
-        runSoftmax(x, oli[0], (int) oli[1], oli[2], log, y);
+        try (OpUse u = use("x", x, "y", y)) {
+            runSoftmax(x, oli[0], (int) oli[1], oli[2], log, y);
+        }
     }
 
     private Tensor softmaxNew(Tensor x, int axis, boolean log) {
@@ -442,7 +553,11 @@ public abstract class AbstractBackend implements Backend {
         int a = normalizeAxis("axis", axis, x);
         long[] oli = outerLengthInner(x, a);
         Tensor y = newTensor(x.shape(), x.layout());
-        return runOrClose(y, () -> runSoftmax(x, oli[0], (int) oli[1], oli[2], log, y));
+        return runOrClose(y, () -> {
+            try (OpUse u = use("x", x, "y", y)) {
+                runSoftmax(x, oli[0], (int) oli[1], oli[2], log, y);
+            }
+        });
     }
 
     private static int normalizeAxis(String name, int axis, Tensor t) {
@@ -468,13 +583,19 @@ public abstract class AbstractBackend implements Backend {
             throw new IllegalArgumentException("out: expected shape " + bc.big.shape() + " (the broadcast of a " + a.shape()
                     + " and b " + b.shape() + "), got " + out.shape());
         }
-        runBinary(op, bc.big, bc.small, bc.inner, bc.smallLength, out);
+        try (OpUse u = use("a", a, "b", b, "out", out)) {
+            runBinary(op, bc.big, bc.small, bc.inner, bc.smallLength, out);
+        }
     }
 
     @Override public Tensor binary(BinaryOp op, Tensor a, Tensor b) {
         Broadcast bc = checkBinary(op, a, b);
         Tensor out = newTensor(bc.big.shape(), bc.big.layout());
-        return runOrClose(out, () -> runBinary(op, bc.big, bc.small, bc.inner, bc.smallLength, out));
+        return runOrClose(out, () -> {
+            try (OpUse u = use("a", a, "b", b, "out", out)) {
+                runBinary(op, bc.big, bc.small, bc.inner, bc.smallLength, out);
+            }
+        });
     }
 
     private record Broadcast(Tensor big, Tensor small, long inner, long smallLength) {}
@@ -526,14 +647,20 @@ public abstract class AbstractBackend implements Backend {
         }
         for (int i = 0; i < inputs.length; i++) noAlias("output", output, "inputs[" + i + "]", inputs[i]);
         int a = normalizeAxis("axis", axis, inputs[0]);
-        runConcat(inputs, outerLengthInner(output, a)[0], concatRows(inputs, a), output);
+        try (OpUse u = use(inputs, output)) {
+            runConcat(inputs, outerLengthInner(output, a)[0], concatRows(inputs, a), output);
+        }
     }
 
     @Override public Tensor concat(int axis, Tensor... inputs) {
         Shape out = checkConcat(axis, inputs);
         int a = normalizeAxis("axis", axis, inputs[0]);
         Tensor t = newTensor(out, inputs[0].layout());
-        return runOrClose(t, () -> runConcat(inputs, outerLengthInner(t, a)[0], concatRows(inputs, a), t));
+        return runOrClose(t, () -> {
+            try (OpUse u = use(inputs, t)) {
+                runConcat(inputs, outerLengthInner(t, a)[0], concatRows(inputs, a), t);
+            }
+        });
     }
 
     private static long[] concatRows(Tensor[] inputs, int axis) {
@@ -573,10 +700,29 @@ public abstract class AbstractBackend implements Backend {
 
     @Override public void synchronize() { ensureOpen(); }
 
+    /**
+     * Closes the backend: new ops fail with {@link IllegalStateException}; ops in flight (on other
+     * threads) are waited for before any resource is released. Idempotent.
+     *
+     * @throws IllegalStateException when called from inside an op of this backend (it would wait for itself)
+     */
     @Override public final void close() {
         synchronized (this) {
             if (closed) return;
+            if (opDepth.get()[0] > 0) {
+                throw new IllegalStateException("close: backend " + identity() + " is in use by an op on this thread"
+                        + " (a close from inside it would wait for itself)");
+            }
             closed = true;
+            boolean interrupted = false;
+            while (activeOps > 0) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    interrupted = true; // releasing under a running op would free its memory: keep waiting
+                }
+            }
+            if (interrupted) Thread.currentThread().interrupt();
         }
         release();
     }
@@ -594,8 +740,10 @@ public abstract class AbstractBackend implements Backend {
         if (t == null) throw new IllegalArgumentException(name + " must not be null");
         t.ensureOpen(name);
         if (t.backend() != this) {
+            Backend other = t.backend();
+            String otherName = other instanceof AbstractBackend ab ? ab.identity() : other.name();
             throw new IllegalArgumentException(name + ": tensor " + t.shape() + " belongs to backend "
-                    + t.backend().name() + ", not " + name() + " (copy it with copyOf)");
+                    + otherName + ", not this backend " + identity() + " (copy it with copyOf)");
         }
     }
 
@@ -660,10 +808,16 @@ public abstract class AbstractBackend implements Backend {
         }
     }
 
+    /** Aliasing by memory: the same tensor, a view of it, or overlapping storage, whatever the objects. */
     private static void noAlias(String name, Tensor out, String inName, Tensor in) {
-        if (in != null && (out == in || out.storage() == in.storage())) { // a reshape view shares its tensor's storage
+        if (in == null) return;
+        if (out == in) {
             throw new IllegalArgumentException(name + ": must not be the same tensor as " + inName
                     + " (this op cannot run in place)");
+        }
+        if (out.sharesMemoryWith(in)) {
+            throw new IllegalArgumentException(name + ": must not be the same tensor as " + inName + " nor share its memory"
+                    + " (a view of the same storage: " + out.shape() + " and " + in.shape() + "); this op cannot run in place");
         }
     }
 

@@ -45,10 +45,14 @@ public final class Backends {
      */
     public static Backend emulated() { return KernelBackend.emulated(); }
 
-    /** True when {@code JKERNELS_REQUIRE_GPU} (or {@code jkernels.requireGpu}) asks for the GPU. */
+    /**
+     * True when {@code JKERNELS_REQUIRE_GPU} (or {@code jkernels.requireGpu}) asks for the GPU: unset
+     * or blank is false; otherwise exactly {@value Settings#BOOLEAN_VALUES}.
+     *
+     * @throws IllegalArgumentException for any other value
+     */
     public static boolean requireGpu() {
-        String v = setting("jkernels.requireGpu", "JKERNELS_REQUIRE_GPU");
-        return v != null && !v.isBlank() && !v.equals("0") && !v.equalsIgnoreCase("false");
+        return Settings.flag("jkernels.requireGpu", "JKERNELS_REQUIRE_GPU", false);
     }
 
     /** The backend chosen by the rules above. */

@@ -92,14 +92,29 @@ public final class Conv2dSpec {
                     + "] (C/groups = " + c + "/" + groups + "), got " + filters);
         }
         int[] pad = resolvePadding(h, w, r, s);
-        long p = ((long) h + pad[0] + pad[1] - (long) dilationH * (r - 1) - 1) / strideH + 1;
-        long q = ((long) w + pad[2] + pad[3] - (long) dilationW * (s - 1) - 1) / strideW + 1;
-        if ((long) h + pad[0] + pad[1] < (long) dilationH * (r - 1) + 1 || (long) w + pad[2] + pad[3] < (long) dilationW * (s - 1) + 1) {
+        // Everything in 64 bits: padded sizes and dilated windows pass 2^31 long before they pass 2^63.
+        long paddedH = (long) h + pad[0] + pad[1], paddedW = (long) w + pad[2] + pad[3];
+        long windowH = (long) dilationH * (r - 1) + 1, windowW = (long) dilationW * (s - 1) + 1;
+        if (paddedH < windowH || paddedW < windowW) {
             throw new IllegalArgumentException("filters: the dilated " + r + "x" + s + " window (dilation " + dilationH + "x" + dilationW
                     + ") does not fit the padded " + h + "x" + w + " input (padding " + padding + "); output would be empty");
         }
+        long p = (paddedH - windowH) / strideH + 1;
+        long q = (paddedW - windowW) / strideW + 1;
+        checkOutputDim("height P", p, "H", h, pad[0], pad[1], windowH, "strideH", strideH);
+        checkOutputDim("width Q", q, "W", w, pad[2], pad[3], windowW, "strideW", strideW);
         return new Conv2dGeometry(n, c, h, w, k, r, s, (int) p, (int) q, pad[0], pad[1], pad[2], pad[3],
                 strideH, strideW, dilationH, dilationW, groups, layout);
+    }
+
+    /** An output dimension must be an int like every tensor dimension; the message names the arguments that made it. */
+    private void checkOutputDim(String what, long value, String in, int size, int padBefore, int padAfter, long window,
+                                String stride, int strideValue) {
+        if (value > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("padding: output " + what + " = (" + in + " " + size + " + padding " + padBefore
+                    + " + " + padAfter + " - dilated window " + window + ") / " + stride + " " + strideValue + " + 1 = " + value
+                    + " exceeds 2^31-1 (padding " + padding + ")");
+        }
     }
 
     @Override public String toString() {

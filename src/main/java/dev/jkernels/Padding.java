@@ -75,7 +75,11 @@ public final class Padding {
 
     private static int sameTotal(int in, int k, int stride, int dil) {
         long out = (in + (long) stride - 1) / stride;
-        long total = (out - 1) * stride + (long) (k - 1) * dil + 1 - in;
+        long total = (out - 1) * stride + (long) (k - 1) * dil + 1 - in;  // < 2^63: each term < 2^62
+        if (total > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("padding: SAME needs " + total + " pixels of padding (input " + in + ", kernel "
+                    + k + ", dilation " + dil + ", stride " + stride + "), more than 2^31-1");
+        }
         return (int) Math.max(total, 0);
     }
 

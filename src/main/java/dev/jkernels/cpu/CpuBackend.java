@@ -106,7 +106,9 @@ public final class CpuBackend extends AbstractBackend {
         }
     }
 
-    @Override protected TensorStorage allocate(long count) { return HeapStorage.allocate(count); }
+    @Override protected TensorStorage allocate(long count) { return HeapStorage.allocate(count, this); }
+
+    @Override protected boolean owns(TensorStorage storage) { return storage instanceof HeapStorage h && h.owner() == this; }
 
     @Override protected void release() { pool.shutdown(); }
 

@@ -9,13 +9,18 @@ final class HeapStorage implements TensorStorage {
     /** The longest float[] every JVM allocates (a few header words below 2^31−1). */
     static final int MAX_ELEMENTS = Integer.MAX_VALUE - 8;
 
-    private float[] data;
+    private volatile float[] data;
     private final int length;
+    private final Object owner;
 
-    private HeapStorage(float[] data) {
+    private HeapStorage(float[] data, Object owner) {
         this.data = data;
         this.length = data.length;
+        this.owner = owner;
     }
+
+    /** The backend that allocated this storage. */
+    Object owner() { return owner; }
 
     /**
      * Zero-filled storage of {@code count} floats.
@@ -23,13 +28,13 @@ final class HeapStorage implements TensorStorage {
      * @throws IllegalArgumentException when {@code count} does not fit one Java array
      * @throws IllegalStateException when the Java heap cannot hold it
      */
-    static HeapStorage allocate(long count) {
+    static HeapStorage allocate(long count, Object owner) {
         if (count < 0 || count > MAX_ELEMENTS) {
             throw new IllegalArgumentException("cpu backend: a tensor of " + count + " elements does not fit one Java array"
                     + " (at most " + MAX_ELEMENTS + " elements, about 2^31−1)");
         }
         try {
-            return new HeapStorage(new float[(int) count]);
+            return new HeapStorage(new float[(int) count], owner);
         } catch (OutOfMemoryError e) {
             throw new IllegalStateException("cpu backend: the Java heap cannot hold a tensor of " + count + " floats ("
                     + (count * 4 >> 20) + " MiB); raise -Xmx", e);
@@ -59,4 +64,11 @@ final class HeapStorage implements TensorStorage {
 
     /** Drops the array so the memory can be collected even if the tensor object lives on. */
     @Override public void free() { data = null; }
+
+    /** The same array: heap storages are whole arrays, never parts of one. */
+    @Override public boolean overlaps(TensorStorage other) {
+        if (other == this) return true;
+        float[] d = data;
+        return d != null && other instanceof HeapStorage h && h.data == d;
+    }
 }

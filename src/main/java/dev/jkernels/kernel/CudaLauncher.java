@@ -187,6 +187,17 @@ public final class CudaLauncher implements KernelLauncher {
     @Override public DeviceBuffer allocate(long bytes) {
         enter();
         if (bytes < 0) throw new IllegalArgumentException("bytes must be >= 0, got " + bytes);
+        // Refused before allocating, with the limit named: one tensor against the device's free memory.
+        long[] free = new long[1], total = new long[1];
+        call("cuMemGetInfo", () -> cuMemGetInfo(free, total));
+        if (bytes > total[0]) {
+            throw new IllegalArgumentException("cuda:" + deviceIndex + ": a tensor of " + bytes + " bytes exceeds the device's "
+                    + total[0] + " bytes of memory");
+        }
+        if (bytes > free[0]) {
+            throw new IllegalStateException("cuda:" + deviceIndex + ": a tensor of " + bytes + " bytes exceeds the device's free memory ("
+                    + free[0] + " of " + total[0] + " bytes free)");
+        }
         AddressablePtr p = new AddressablePtr();
         call("cuMemAlloc(" + bytes + " bytes)", () -> cuMemAlloc(p, Math.max(bytes, 4)));
         CudaBuffer b = new CudaBuffer(this, bytes, p);
@@ -200,6 +211,8 @@ public final class CudaLauncher implements KernelLauncher {
         if (!b.markFreed()) return;
         live.remove(b);
         makeCurrent();
+        // Launches are asynchronous: the stream may still be using the buffer. Free only after it is done.
+        call("cuStreamSynchronize before cuMemFree (after " + lastLaunch + ")", () -> cuStreamSynchronize(stream));
         call("cuMemFree", () -> cuMemFree(b.ptr));
     }
 
@@ -235,6 +248,7 @@ public final class CudaLauncher implements KernelLauncher {
     }
 
     @Override public void read(DeviceBuffer src, long offset, FloatBuffer dst) {
+        if (dst.isReadOnly()) throw new java.nio.ReadOnlyBufferException();  // before cuMemcpyDtoH writes through it
         CudaBuffer b = own(src, "read");
         int n = dst.remaining();
         if (dst.isDirect() && dst.order() == ByteOrder.nativeOrder()) {

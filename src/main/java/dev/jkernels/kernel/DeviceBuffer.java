@@ -33,6 +33,18 @@ public abstract class DeviceBuffer {
     /** Notes a write into the buffer (DeviceStorage writes, KernelBackend op outputs). */
     final void noteWrite() { writes.incrementAndGet(); }
 
+    /** The start address, where the launcher knows it (0 when not); for the overlap check. */
+    protected long address() { return 0; }
+
+    /** Whether the two buffers' byte ranges overlap: the same buffer, or ranges that intersect. */
+    final boolean overlaps(DeviceBuffer other) {
+        if (other == this) return true;
+        if (other == null || other.owner != owner) return false;
+        long a = address(), b = other.address();
+        if (a == 0 || b == 0) return false;
+        return a < b + Math.max(other.bytes, 1) && b < a + Math.max(bytes, 1);
+    }
+
     /** Marks the buffer freed; true for the one caller that did it. For launchers. */
     protected final synchronized boolean markFreed() {
         if (freed) return false;

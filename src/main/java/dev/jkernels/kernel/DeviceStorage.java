@@ -24,6 +24,12 @@ final class DeviceStorage implements TensorStorage {
 
     DeviceBuffer buffer() { return buffer; }
 
+    KernelLauncher launcher() { return launcher; }
+
+    @Override public boolean overlaps(TensorStorage other) {
+        return other == this || other instanceof DeviceStorage d && buffer.overlaps(d.buffer);
+    }
+
     @Override public long elementCount() { return count; }
 
     @Override public void write(long offset, float[] src, int srcOffset, int length) {

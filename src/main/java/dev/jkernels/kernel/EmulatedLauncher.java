@@ -4,11 +4,14 @@ import com.sun.jna.Library;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import dev.jkernels.Settings;
 import dev.jkernels.nativeloader.KernelResources;
 
 import java.lang.ref.Reference;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.ReadOnlyBufferException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.Set;
@@ -19,6 +22,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * with the same {@code void**} argument array {@code cuLaunchKernel} takes. "Device" memory is host
  * memory from the library's allocator, which counts live allocations (the leak test reads it).
  * Launches are synchronous.
+ *
+ * <p><b>Host budget.</b> All emulated backends of a JVM together hold at most
+ * {@value #MAX_BYTES_PROPERTY} bytes (or {@code JKERNELS_EMULATOR_MAX_BYTES}; {@code 4g}, {@code 512m},
+ * a plain byte count), {@value #DEFAULT_MAX_BYTES_TEXT} by default: an allocation past it is refused
+ * before anything is allocated or zero-filled.
+ *
+ * <p>For the sanitizer runs of the property tests: {@value #LIBRARY_PROPERTY} names another build of
+ * the library (the ASan one), and {@code -D}{@value #TRACE_PROPERTY}{@code =true} prints every launch
+ * to stderr before it runs, so a crash report names the kernel.
  */
 public final class EmulatedLauncher implements KernelLauncher {
 
@@ -37,6 +49,38 @@ public final class EmulatedLauncher implements KernelLauncher {
         void jkemu_memset(Pointer dst, int value, long bytes);
     }
 
+    /** The property (and, upper-cased with _ for ., the environment variable) of the host budget. */
+    public static final String MAX_BYTES_PROPERTY = "jkernels.emulator.maxBytes";
+    static final String DEFAULT_MAX_BYTES_TEXT = "4 GiB";
+    static final long DEFAULT_MAX_BYTES = 4L << 30;
+    /** A path to an emulator library to load instead of the jar's (the sanitizer build). */
+    public static final String LIBRARY_PROPERTY = "jkernels.emulator.library";
+    /** Prints each launch to stderr before it runs. */
+    public static final String TRACE_PROPERTY = "jkernels.emulator.traceLaunches";
+
+    /** Whether {@value #TRACE_PROPERTY} is on (read per launch: a bad value is an IllegalArgumentException there). */
+    private static boolean trace() {
+        String v = System.getProperty(TRACE_PROPERTY);
+        return v != null && !v.isBlank() && Settings.parseBoolean(TRACE_PROPERTY, v);
+    }
+
+    /** Bytes reserved by every emulated launcher of this JVM (the budget's counter). */
+    private static final java.util.concurrent.atomic.AtomicLong RESERVED = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * The host budget of the emulator in bytes: {@value #MAX_BYTES_PROPERTY} or
+     * {@code JKERNELS_EMULATOR_MAX_BYTES}, else {@value #DEFAULT_MAX_BYTES_TEXT}. Read on every allocation.
+     *
+     * @throws IllegalArgumentException when the setting is not a byte count
+     */
+    public static long maxBytes() {
+        String v = Settings.raw(MAX_BYTES_PROPERTY, "JKERNELS_EMULATOR_MAX_BYTES");
+        return v == null || v.isBlank() ? DEFAULT_MAX_BYTES : Settings.parseBytes(MAX_BYTES_PROPERTY, v);
+    }
+
+    /** Bytes of every emulated backend of this JVM counted against {@link #maxBytes()}. */
+    public static long budgetedBytes() { return RESERVED.get(); }
+
     private static final class Holder {
         static final EmuLibrary LIB;
         static final String ERROR;
@@ -44,7 +88,10 @@ public final class EmulatedLauncher implements KernelLauncher {
             EmuLibrary lib = null;
             String error = null;
             try {
-                Path path = KernelResources.emulatorLibrary().orElse(null);
+                String override = System.getProperty(LIBRARY_PROPERTY);
+                Path path = override != null && !override.isBlank() ? Path.of(override)
+                        : KernelResources.emulatorLibrary().orElse(null);
+                if (path != null && !Files.isRegularFile(path)) throw new IllegalStateException(LIBRARY_PROPERTY + ": no file " + path);
                 if (path == null) {
                     error = "this build has no emulator library for " + System.getProperty("os.name") + " "
                             + System.getProperty("os.arch") + " (" + KernelResources.EMULATOR_LINUX_X86_64
@@ -68,6 +115,8 @@ public final class EmulatedLauncher implements KernelLauncher {
             super(owner, bytes);
             this.pointer = pointer;
         }
+
+        @Override protected long address() { return Pointer.nativeValue(pointer); }
     }
 
     private final EmuLibrary lib;
@@ -122,18 +171,43 @@ public final class EmulatedLauncher implements KernelLauncher {
     @Override public DeviceBuffer allocate(long bytes) {
         ensureOpen();
         if (bytes < 0) throw new IllegalArgumentException("bytes must be >= 0, got " + bytes);
-        Pointer p = lib.jkemu_malloc(bytes);
-        if (p == null) throw new OutOfMemoryError("emulator: could not allocate " + bytes + " bytes");
+        long budget = maxBytes();
+        if (bytes > budget) {
+            throw new IllegalArgumentException("emulated backend: a tensor of " + bytes + " bytes (" + mib(bytes)
+                    + ") exceeds the emulator's host budget of " + budget + " bytes (" + mib(budget) + "; set "
+                    + MAX_BYTES_PROPERTY + " or JKERNELS_EMULATOR_MAX_BYTES to raise it)");
+        }
+        long after = RESERVED.addAndGet(bytes);
+        if (after > budget) {
+            RESERVED.addAndGet(-bytes);
+            throw new IllegalStateException("emulated backend: " + bytes + " more bytes (" + mib(bytes) + ") would bring the"
+                    + " emulator's live memory to " + after + " bytes, over its host budget of " + budget + " bytes ("
+                    + mib(budget) + "; close tensors, or raise " + MAX_BYTES_PROPERTY + ")");
+        }
+        Pointer p;
+        try {
+            p = lib.jkemu_malloc(bytes);
+        } catch (RuntimeException | Error e) {
+            RESERVED.addAndGet(-bytes);
+            throw e;
+        }
+        if (p == null) {
+            RESERVED.addAndGet(-bytes);
+            throw new IllegalStateException("emulated backend: the host could not allocate " + bytes + " bytes (" + mib(bytes) + ")");
+        }
         EmuBuffer b = new EmuBuffer(this, bytes, p);
         live.add(b);
         return b;
     }
+
+    private static String mib(long bytes) { return (bytes >> 20) + " MiB"; }
 
     @Override public void free(DeviceBuffer buffer) {
         if (buffer.owner() != this) throw new IllegalArgumentException("free: buffer belongs to " + buffer.owner().description());
         EmuBuffer b = (EmuBuffer) buffer;
         if (!b.markFreed()) return;
         live.remove(b);
+        RESERVED.addAndGet(-b.bytes());
         if (lib.jkemu_free(b.pointer) != 0) throw new IllegalStateException("emulator: free of an unknown pointer " + b.pointer);
     }
 
@@ -165,6 +239,7 @@ public final class EmulatedLauncher implements KernelLauncher {
     }
 
     @Override public void read(DeviceBuffer src, long offset, FloatBuffer dst) {
+        if (dst.isReadOnly()) throw new ReadOnlyBufferException();  // checked before the raw copy below writes through it
         Pointer p = own(src, "read").pointer.share(offset * Float.BYTES);
         int n = dst.remaining();
         if (dst.isDirect() && dst.order() == ByteOrder.nativeOrder()) {
@@ -210,6 +285,7 @@ public final class EmulatedLauncher implements KernelLauncher {
             sizes[i] = args.type(i).bytes;
             params.setPointer((long) i * Native.POINTER_SIZE, values.share(off));
         }
+        if (trace()) System.err.println("[jkernels-emu] launch " + l.kernel() + " grid " + l.grid() + " block " + l.block() + ": " + l.op());
         String err = lib.jkemu_launch(l.kernel(), l.grid().x(), l.grid().y(), l.grid().z(), l.block().x(), l.block().y(),
                 l.block().z(), l.sharedBytes(), params, sizes, n, mode.code);
         Reference.reachabilityFence(values); // the slots must outlive the native call

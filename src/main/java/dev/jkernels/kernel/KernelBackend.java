@@ -59,8 +59,12 @@ public final class KernelBackend extends AbstractBackend {
      * (kernel time), or the wall clock for the emulator. For the benchmark harness.
      */
     public double timeMillis(Runnable op) {
-        ensureOpen();
-        return launcher.timeMillis(op);
+        enterOp();
+        try {
+            return launcher.timeMillis(op);
+        } finally {
+            exitOp();
+        }
     }
 
     @Override public BackendKind kind() { return kind; }
@@ -71,6 +75,19 @@ public final class KernelBackend extends AbstractBackend {
 
     /** The device buffer behind a checked tensor of this backend. */
     static DeviceBuffer buffer(Tensor t) { return ((DeviceStorage) t.storage()).buffer(); }
+
+    @Override protected boolean owns(TensorStorage storage) {
+        return storage instanceof DeviceStorage d && d.launcher() == launcher;
+    }
+
+    /** {@code count} floats in bytes, or an exception naming the count: never a wrapped-around size. */
+    static long bytesOf(long count) {
+        try {
+            return Math.multiplyExact(count, (long) Float.BYTES);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("a tensor of " + count + " floats needs more than 2^63-1 bytes", e);
+        }
+    }
 
     /**
      * The device buffer behind a tensor of a kernel backend, for benchmarks that launch kernels by
@@ -86,7 +103,7 @@ public final class KernelBackend extends AbstractBackend {
     }
 
     @Override protected TensorStorage allocate(long count) {
-        DeviceBuffer b = launcher.allocate(count * Float.BYTES);
+        DeviceBuffer b = launcher.allocate(bytesOf(count));
         try {
             launcher.zero(b, 0, count);
         } catch (RuntimeException e) {
@@ -106,8 +123,12 @@ public final class KernelBackend extends AbstractBackend {
     }
 
     @Override public void synchronize() {
-        super.synchronize();
-        launcher.synchronize();
+        enterOp();  // a close waits: the stream is not destroyed under the wait
+        try {
+            launcher.synchronize();
+        } finally {
+            exitOp();
+        }
     }
 
     @Override protected void release() {

@@ -119,6 +119,7 @@ public final class Conv2d implements Layer {
         if (init == null) throw new IllegalArgumentException("Conv2d: initializer must not be null");
         int rs = kernelH * kernelW;
         synchronized (params) {
+            params.checkUploadWritable();
             init.fill(params.weightArray(), params.biasArray(), inChannels / groups() * rs, outChannels * rs, seed);
             params.refreshUpload();
         }

@@ -93,7 +93,15 @@ public final class KerasLayouts {
         long n = 1;
         for (int d : dims) {
             if (d < 1) throw new IllegalArgumentException(name + ": every dimension of " + shape + " must be >= 1");
-            n *= d;
+            try {
+                n = Math.multiplyExact(n, d);
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException(name + ": shape " + shape + " holds more than 2^63-1 floats", e);
+            }
+        }
+        if (n > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(name + ": shape " + shape + " needs " + n
+                    + " floats, more than one Java array holds (2^31-1); got " + a.length);
         }
         if (a.length != n) {
             throw new IllegalArgumentException(name + ": shape " + shape + " needs " + n + " floats, got " + a.length);

@@ -91,6 +91,7 @@ public final class Linear implements Layer {
     public Linear initialize(Initializer init, long seed) {
         if (init == null) throw new IllegalArgumentException("Linear: initializer must not be null");
         synchronized (params) {
+            params.checkUploadWritable();
             init.fill(params.weightArray(), params.biasArray(), inFeatures, outFeatures, seed);
             params.refreshUpload();
         }

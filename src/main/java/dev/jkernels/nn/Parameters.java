@@ -1,5 +1,6 @@
 package dev.jkernels.nn;
 
+import dev.jkernels.AbstractBackend;
 import dev.jkernels.Backend;
 import dev.jkernels.Tensor;
 
@@ -22,10 +23,10 @@ final class Parameters {
         this.owner = owner;
         this.weightShape = weightShape.clone();
         long n = 1;
-        for (int d : weightShape) n *= d;
+        for (int d : weightShape) n = d > 0 && n <= Integer.MAX_VALUE ? n * d : Long.MAX_VALUE; // saturates: never wraps
         if (n > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(owner + ": weight shape " + Arrays.toString(weightShape)
-                    + " holds " + n + " floats, more than a Java array can");
+                    + " holds more than 2^31-1 floats, more than a Java array can");
         }
         this.weight = new float[(int) n];
         this.bias = hasBias ? new float[biasLength] : null;
@@ -72,9 +73,24 @@ final class Parameters {
                         + newBias.length + "]");
             }
         }
+        checkUploadWritable();
         System.arraycopy(newWeight, 0, weight, 0, weight.length);
         if (bias != null) System.arraycopy(newBias, 0, bias, 0, bias.length);
         refreshUpload();
+    }
+
+    /**
+     * Throws, before the host weights change, when there is an uploaded copy that can no longer be
+     * written (its backend or its tensors were closed): a failed set must change nothing.
+     */
+    synchronized void checkUploadWritable() {
+        if (weightTensor == null) return;
+        if (backend instanceof AbstractBackend ab && ab.isClosed()) {
+            throw new IllegalStateException(owner + ": the uploaded weights' backend " + backend.name()
+                    + " is closed; nothing was changed (close() the layer or call to(backend) with an open one first)");
+        }
+        weightTensor.ensureOpen(owner + " uploaded weight");
+        if (biasTensor != null) biasTensor.ensureOpen(owner + " uploaded bias");
     }
 
     /** Rewrites the uploaded copy (if any) from the host arrays. */

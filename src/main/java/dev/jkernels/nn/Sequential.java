@@ -296,7 +296,8 @@ public final class Sequential implements Layer {
     private String where(int i) {
         Layer layer = layers.get(i);
         String type = layer.getClass().getSimpleName();
-        return "Sequential: layer #" + i + " " + layer.name() + (layer.name().startsWith(type) ? "" : " [" + type + "]") + ": ";
+        String name = String.valueOf(layer.name());
+        return "Sequential: layer #" + i + " " + name + (name.startsWith(type) ? "" : " [" + type + "]") + ": ";
     }
 
     private static String chain(Shape[] shapes, int upTo) {
@@ -395,14 +396,14 @@ public final class Sequential implements Layer {
                 .append(", fusion ").append(fusion).append(", ").append(launches).append(launches == 1 ? " launch" : " launches");
         if (input != null) sb.append(", input ").append(input);
         sb.append('\n').append("layers:\n");
-        int width = 0;
-        for (Layer l : layers) width = Math.max(width, l.name().length());
+        int width = 1; // a %-0s format is an error: a layer may be named ""
+        for (Layer l : layers) width = Math.max(width, String.valueOf(l.name()).length());
         for (int i = 0; i < layers.size(); i++) {
             Step s = stepOf(steps, i);
             sb.append(String.format("  #%-3d %-" + width + "s  ", i, layers.get(i).name())).append(layerNote(s, i)).append('\n');
         }
         sb.append("launches:\n");
-        int opWidth = 0, layersWidth = 0;
+        int opWidth = 1, layersWidth = 1;
         for (Step s : steps) {
             opWidth = Math.max(opWidth, s.op().length());
             layersWidth = Math.max(layersWidth, layerList(s).length());

@@ -22,4 +22,10 @@ public interface TensorStorage {
 
     /** Frees the memory. Called once, by the owning tensor. */
     void free();
+
+    /**
+     * Whether this storage's memory range overlaps {@code other}'s (the aliasing check of every op).
+     * The default compares identity; implementations compare the memory itself.
+     */
+    default boolean overlaps(TensorStorage other) { return other == this; }
 }

@@ -1,0 +1,7 @@
+package dev.jkernels.robust;
+
+import dev.jkernels.BackendKind;
+
+class CpuLifetimeTest extends AbstractLifetimeTest {
+    @Override protected BackendKind kind() { return BackendKind.CPU; }
+}
