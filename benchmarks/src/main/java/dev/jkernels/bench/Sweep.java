@@ -204,7 +204,12 @@ public final class Sweep {
                 for (GemmKernels.Config c : GemmKernels.Config.values()) {
                     if (!c.fits(m, n)) continue;
                     List<Integer> splits = new ArrayList<>(List.of(1));
-                    if (c.supportsSplitK()) for (int s : SPLITS) if (k / s >= 256) splits.add(s);
+                    GemmPlan unsplit = plan(c, 1, m, n, k);
+                    // split-K only where the selection would consider it: under one wave, K/s >= 256,
+                    // a workspace of at most 256 MiB
+                    if (c.supportsSplitK() && unsplit != null && unsplit.tiles() < (long) unsplit.blocksPerSm() * unsplit.smCount()) {
+                        for (int s : SPLITS) if (k / s >= 256 && (long) s * m * n <= (1L << 26)) splits.add(s);
+                    }
                     for (int s : splits) {
                         if (!timeLeft()) {
                             write();
