@@ -31,7 +31,9 @@ mkdir -p "$DEVICE_OUT"
 backend=${BENCH_BACKEND:-cuda}
 limit=${BENCH_LIMIT_S:-220}
 if [[ -z ${BENCH_ARGS+set} ]]; then
-    BENCH_ARGS="--gemm-algorithms AUTO,NAIVE,TILED,REGISTER_BLOCKED,WARP_TILED,PIPELINED"
+    # conv2d in the harness: AUTO and Winograd (where it applies: the 3x3 stride-1 layers); the sweep times
+    # every conv kernel configuration (first and pipelined implicit GEMM tiles, Winograd, depthwise).
+    BENCH_ARGS="--gemm-algorithms AUTO,NAIVE,TILED,REGISTER_BLOCKED,WARP_TILED,PIPELINED --conv-algorithms WINOGRAD"
     # A rehearsal on the emulated CUDA driver (run.sh with REHEARSAL_DRIVER_DIR): the small list, so
     # that GEMM (every variant beside cuBLAS), conv and fused conv all run on the CPU emulator in time.
     # The harness labels everything measured there as not a GPU figure.

@@ -52,6 +52,12 @@ final class VectorConvKernel {
      */
     static boolean implicitApplies(Conv2dGeometry g) {
         if (g.groups() != 1 || g.layout() != Layout.NCHW || NCHW_PATH.equals("packed")) return false;
+        // Its padded phase planes hold c·sw·hl·wq floats: huge strides or paddings (issue 12: 2^29)
+        // would overflow that int size; the packed path has no such buffer.
+        long qvMax = (long) ceilDiv(g.q(), NR) * NR;
+        long wqMax = qvMax + ((long) (g.s() - 1) * g.dilationW()) / g.strideW() + 1;
+        long hlMax = (long) (g.p() - 1) * g.strideH() + (long) (g.r() - 1) * g.dilationH() + 1;
+        if ((long) g.c() * g.strideW() * hlMax * wqMax + NR > (1L << 28)) return false;
         if (NCHW_PATH.equals("implicit") || g.c() <= SMALL_C) return true;
         int qv = ceilDiv(g.q(), NR) * NR;
         // C·R·S ≤ 2304: the 8 filter rows a micro-kernel call streams (8·C·R·S floats) stay in L2.

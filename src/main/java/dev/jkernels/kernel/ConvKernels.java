@@ -58,6 +58,8 @@ public final class ConvKernels {
             if (g.groups() > KernelLaunch.MAX_GRID_YZ) {
                 return "groups=" + g.groups() + " exceeds the " + KernelLaunch.MAX_GRID_YZ + " blocks of grid z";
             }
+            String reach = sentinelReach(g);
+            if (reach != null) return reach;
             if ((long) g.p() * g.q() > Integer.MAX_VALUE) {
                 return "an output image of " + g.p() + "x" + g.q() + " pixels passes 2^31";
             }
@@ -68,6 +70,25 @@ public final class ConvKernels {
             }
             return null;
         }
+    }
+
+    /** The first implicit-GEMM kernel marks "no such tap" with an input row of -2^29 (kOutside). */
+    static final long SENTINEL_RANGE = 1L << 29;
+
+    /**
+     * Why the first implicit-GEMM kernel's tap marker could alias a real input row for {@code g}
+     * (issue 12: a window start or end at ±2^29 rows or columns from the image), or null. The
+     * pipelined implicit GEMM has no such marker.
+     */
+    static String sentinelReach(Conv2dGeometry g) {
+        long reachH = Math.max((long) g.padTop(), (long) (g.p() - 1) * g.strideH() - g.padTop())
+                + (long) (g.r() - 1) * g.dilationH() + g.h();
+        long reachW = Math.max((long) g.padLeft(), (long) (g.q() - 1) * g.strideW() - g.padLeft())
+                + (long) (g.s() - 1) * g.dilationW() + g.w();
+        if (reachH < SENTINEL_RANGE && reachW < SENTINEL_RANGE) return null;
+        return "stride/padding/dilation put filter windows up to " + Math.max(reachH, reachW)
+                + " rows or columns from the image, past the 2^29 range of this kernel's no-such-tap marker"
+                + " (it would alias a real input row); IMPLICIT_GEMM_PIPELINED and DIRECT take it";
     }
 
     /** Direct kernel: blocks per launch at most this; the grid-stride loop covers the rest. */

@@ -1,5 +1,7 @@
 package dev.jkernels.kernel;
 
+import java.util.concurrent.atomic.AtomicLong;
+
 /**
  * Memory a {@link KernelLauncher} allocated: GPU memory, or host memory standing in for it in the
  * emulator. Only its launcher can read, write, free or pass it to a kernel; a buffer of another
@@ -9,6 +11,7 @@ public abstract class DeviceBuffer {
     private final KernelLauncher owner;
     private final long bytes;
     private volatile boolean freed;
+    private final AtomicLong writes = new AtomicLong();
 
     protected DeviceBuffer(KernelLauncher owner, long bytes) {
         this.owner = owner;
@@ -20,6 +23,15 @@ public abstract class DeviceBuffer {
     public final long bytes() { return bytes; }
 
     public final boolean isFreed() { return freed; }
+
+    /**
+     * How many times the buffer's contents were replaced through a tensor (host writes, op outputs):
+     * what caches derived from it (ConvFilterCache) compare against.
+     */
+    public final long writes() { return writes.get(); }
+
+    /** Notes a write into the buffer (DeviceStorage writes, KernelBackend op outputs). */
+    final void noteWrite() { writes.incrementAndGet(); }
 
     /** The start address, where the launcher knows it (0 when not); for the overlap check. */
     protected long address() { return 0; }

@@ -29,6 +29,7 @@ public final class KernelBackend extends AbstractBackend {
         this.launcher = launcher;
         this.kind = kind;
         this.name = name;
+        this.filterCache = new ConvFilterCache(launcher);
     }
 
     /**
@@ -109,10 +110,11 @@ public final class KernelBackend extends AbstractBackend {
             launcher.free(b);
             throw e;
         }
-        return new DeviceStorage(launcher, b, count);
+        return new DeviceStorage(launcher, b, count, filterCache::forget);
     }
 
     @Override protected void copyBetween(Tensor src, Tensor dst) {
+        buffer(dst).noteWrite();
         if (src.backend() == this) {
             launcher.copy(buffer(src), buffer(dst), src.size());
         } else {
@@ -136,7 +138,11 @@ public final class KernelBackend extends AbstractBackend {
             cublas = null;
         }
         try {
-            if (blas != null) blas.close();
+            try {
+                filterCache.close();
+            } finally {
+                if (blas != null) blas.close();
+            }
         } finally {
             launcher.close();
         }
@@ -159,6 +165,7 @@ public final class KernelBackend extends AbstractBackend {
 
     @Override protected void runGemm(GemmSpec spec, int m, int n, int k, Tensor a, Tensor b, Tensor bias, Tensor c) {
         String op = "gemm M=" + m + " N=" + n + " K=" + k + " " + spec + " on " + name;
+        buffer(c).noteWrite();
         DeviceBuffer biasBuffer = bias == null ? null : buffer(bias);
         if (spec.algorithm() == GemmAlgorithm.CUBLAS) {
             CublasGemm blas = cublas(op);
@@ -169,14 +176,19 @@ public final class KernelBackend extends AbstractBackend {
             return;
         }
         GemmPlan plan = planGemm(spec.algorithm(), m, n, k);
-        EpilogueArgs ep = GemmKernels.epilogue(spec, biasBuffer);
+        runGemmPlan(plan, spec, buffer(a), buffer(b), buffer(c), GemmKernels.epilogue(spec, biasBuffer), op);
+    }
+
+    /** Launches {@code plan} (with a split-K workspace when it splits). Also the 1x1 conv's GEMM. */
+    private void runGemmPlan(GemmPlan plan, GemmSpec spec, DeviceBuffer a, DeviceBuffer b, DeviceBuffer c, EpilogueArgs ep,
+                             String op) {
         if (plan.splitK() == 1) {
-            for (KernelLaunch l : GemmKernels.launches(plan, spec, buffer(a), buffer(b), buffer(c), ep, null, op)) launcher.launch(l);
+            for (KernelLaunch l : GemmKernels.launches(plan, spec, a, b, c, ep, null, op)) launcher.launch(l);
             return;
         }
         DeviceBuffer ws = launcher.allocate(plan.workspaceFloats() * Float.BYTES);
         try {
-            for (KernelLaunch l : GemmKernels.launches(plan, spec, buffer(a), buffer(b), buffer(c), ep, ws, op)) launcher.launch(l);
+            for (KernelLaunch l : GemmKernels.launches(plan, spec, a, b, c, ep, ws, op)) launcher.launch(l);
         } finally {
             launcher.free(ws);  // the GPU's free waits for the launches that use it
         }
@@ -229,17 +241,94 @@ public final class KernelBackend extends AbstractBackend {
         return GemmSelection.plan(algorithm, m, n, k, d, this::footprint, winners);
     }
 
+    /** The filters transformed for the second-generation conv kernels, cached per filter buffer. */
+    private final ConvFilterCache filterCache;
+
+    /** For tests: transforms run and live entries of the filter cache. */
+    long filterTransforms() { return filterCache.transforms(); }
+
+    int filterCacheSize() { return filterCache.size(); }
+
     @Override protected void runConv2d(Conv2dSpec spec, Conv2dGeometry g, Activation activation, Tensor input, Tensor filters,
                                        Tensor bias, Tensor output) {
         String op = "conv2d " + spec + " input " + input.shape() + " filters " + filters.shape() + " activation " + activation
                 + " on " + name;
-        ConvKernels.Config config = ConvKernels.choose(spec.algorithm(), g);
-        launcher.launch(ConvKernels.launch(config, g, activation, buffer(input), buffer(filters),
-                bias == null ? null : buffer(bias), buffer(output), op));
+        DeviceBuffer biasBuffer = bias == null ? null : buffer(bias);
+        buffer(output).noteWrite();
+        ConvFastKernels.Selection sel = ConvFastKernels.choose(spec.algorithm(), g);
+        if (sel.legacy() != null) {
+            launcher.launch(ConvKernels.launch(sel.legacy(), g, activation, buffer(input), buffer(filters), biasBuffer,
+                    buffer(output), op));
+            return;
+        }
+        runConvVariant(sel.variant(), g, buffer(input), buffer(filters), buffer(output),
+                ConvKernels.epilogue(activation, biasBuffer), op + " [" + sel + "]");
+    }
+
+    /**
+     * The one launch of conv variant {@code v} (not GEMM_1X1) on these tensors, for the sweep to
+     * time: the filters are transformed now (and cached); the launch stays valid while they are
+     * neither rewritten nor closed. Identity epilogue with {@code bias}.
+     */
+    public KernelLaunch planConv(ConvFastKernels.Variant v, Conv2dGeometry g, Tensor input, Tensor filters, Tensor bias,
+                                 Tensor output) {
+        ensureOpen();
+        String op = "conv2d " + v.cudaName() + " (planned)";
+        EpilogueArgs ep = ConvKernels.epilogue(Activation.identity(), bias == null ? null : buffer(bias));
+        if (v == ConvFastKernels.Variant.GEMM_1X1) throw new IllegalArgumentException("conv2d gemm_1x1 is a GEMM: plan it with planGemm");
+        if (v == ConvFastKernels.Variant.DEPTHWISE) {
+            return ConvFastKernels.launch(v, g, buffer(input), buffer(filters), buffer(output), ep, op);
+        }
+        String why = v.unsupportedReason(g);
+        if (why != null) throw new IllegalArgumentException("conv2d " + v.cudaName() + ": " + why);
+        ConvFilterCache.Form form = v == ConvFastKernels.Variant.WINOGRAD_2X2_3X3
+                ? ConvFilterCache.Form.WINOGRAD : ConvFilterCache.gemmForm(g.layout());
+        KernelLaunch[] out = new KernelLaunch[1];
+        filterCache.run(buffer(filters), form, g, op,
+                prepared -> out[0] = ConvFastKernels.launch(v, g, buffer(input), prepared, buffer(output), ep, op));
+        return out[0];
+    }
+
+    /** conv2d + residual + activation in one launch: the residual goes into the conv's epilogue. */
+    @Override protected void runConv2dResidual(Conv2dSpec spec, Conv2dGeometry g, Activation activation, Tensor input,
+                                               Tensor filters, Tensor bias, Tensor residual, Tensor output) {
+        String op = "conv2d+residual " + spec + " input " + input.shape() + " filters " + filters.shape() + " activation "
+                + activation + " on " + name;
+        buffer(output).noteWrite();
+        EpilogueArgs ep = ConvKernels.epilogue(activation, bias == null ? null : buffer(bias)).toBuilder()
+                .residual(buffer(residual), 0).build();
+        ConvFastKernels.Selection sel = ConvFastKernels.choose(spec.algorithm(), g);
+        if (sel.legacy() != null) {
+            launcher.launch(ConvKernels.launch(sel.legacy(), g, buffer(input), buffer(filters), buffer(output), ep, op));
+            return;
+        }
+        runConvVariant(sel.variant(), g, buffer(input), buffer(filters), buffer(output), ep, op + " [" + sel + "]");
+    }
+
+    /** Runs a second-generation conv variant (transforming and caching the filters as it needs). */
+    void runConvVariant(ConvFastKernels.Variant v, Conv2dGeometry g, DeviceBuffer input, DeviceBuffer filters,
+                        DeviceBuffer output, EpilogueArgs ep, String op) {
+        switch (v) {
+            case GEMM_1X1 -> {
+                ConvFastKernels.Gemm1x1 q = ConvFastKernels.gemm1x1(g, input, filters, ep);
+                runGemmPlan(planGemm(GemmAlgorithm.AUTO, q.m(), q.n(), q.k()), q.spec(), q.a(), q.b(), output, q.epilogue(),
+                        op + " (1x1 as GEMM)");
+            }
+            case DEPTHWISE -> launcher.launch(ConvFastKernels.launch(v, g, input, filters, output, ep, op));
+            default -> {
+                String why = v.unsupportedReason(g);
+                if (why != null) throw new IllegalArgumentException("conv2d " + v.cudaName() + ": " + why);
+                ConvFilterCache.Form form = v == ConvFastKernels.Variant.WINOGRAD_2X2_3X3
+                        ? ConvFilterCache.Form.WINOGRAD : ConvFilterCache.gemmForm(g.layout());
+                filterCache.run(filters, form, g, op,
+                        prepared -> launcher.launch(ConvFastKernels.launch(v, g, input, prepared, output, ep, op)));
+            }
+        }
     }
 
     @Override protected void runActivation(Activation activation, Tensor x, Tensor y) {
         String op = "activation " + activation + " forward on " + x.shape() + (x == y ? " (in place)" : "");
+        buffer(y).noteWrite();
         if (activation.perChannel()) {
             launcher.launch(ActivationKernels.preluChannelsForward(buffer(x), buffer(y), x.size(), buffer(activation.slopes()),
                     channels(x), channelStride(x), op));
@@ -250,6 +339,7 @@ public final class KernelBackend extends AbstractBackend {
 
     @Override protected void runActivationBackward(Activation activation, Tensor saved, Tensor dy, Tensor dx) {
         String op = "activation " + activation + " backward on " + saved.shape() + (dy == dx ? " (in place)" : "");
+        buffer(dx).noteWrite();
         if (activation.perChannel()) {
             launcher.launch(ActivationKernels.preluChannelsBackward(buffer(saved), buffer(dy), buffer(dx), saved.size(),
                     buffer(activation.slopes()), channels(saved), channelStride(saved), op));

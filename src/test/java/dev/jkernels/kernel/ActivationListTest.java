@@ -69,6 +69,7 @@ class ActivationListTest {
         Set<String> emu = EmulatedLauncher.kernelNames();
         List<String> missing = new ArrayList<>();
         for (String name : ActivationKernels.allNames()) if (!emu.contains(name)) missing.add(name);
+        for (String name : ConvFastKernels.allNames()) if (!emu.contains(name)) missing.add(name);
         assertTrue(missing.isEmpty(), "kernels missing from the emulator library: " + missing);
         assertEquals(4 * Activation.Kind.values().length, ActivationKernels.allNames().size());
     }
@@ -86,6 +87,7 @@ class ActivationListTest {
             for (String name : ActivationKernels.allNames()) if (!img.functions().contains(name)) missing.add(name);
             for (String name : GemmKernels.allNames()) if (!img.functions().contains(name)) missing.add(name);
             for (String name : ConvKernels.allNames()) if (!img.functions().contains(name)) missing.add(name);
+            for (String name : ConvFastKernels.allNames()) if (!img.functions().contains(name)) missing.add(name);
             assertTrue(missing.isEmpty(), img.target() + " lacks " + missing);
         }
     }

@@ -4,11 +4,13 @@ import dev.jkernels.Activation;
 import dev.jkernels.Backend;
 import dev.jkernels.BackendKind;
 import dev.jkernels.Backends;
+import dev.jkernels.ConvAlgorithm;
 import dev.jkernels.Conv2dSpec;
 import dev.jkernels.GemmAlgorithm;
 import dev.jkernels.GemmSpec;
 import dev.jkernels.Tensor;
 import dev.jkernels.TensorScope;
+import dev.jkernels.kernel.ConvFastKernels;
 import dev.jkernels.kernel.KernelBackend;
 import dev.jkernels.nativeloader.CudaProbe;
 
@@ -47,7 +49,7 @@ public final class Harness {
     /** The command line, parsed. */
     public record Options(String backend, Path workloads, Path json, Path anchors, int reps, int warmup,
                           boolean quick, Set<String> only, long seed, List<GemmAlgorithm> gemmAlgorithms,
-                          Double maxGflop, Long maxElements) {
+                          Double maxGflop, Long maxElements, List<ConvAlgorithm> convAlgorithms, List<String> convVariants) {
 
         static final Set<String> OPS = Set.of("gemm", "conv2d", "activation", "fused");
 
@@ -60,6 +62,8 @@ public final class Harness {
             long seed = 42;
             List<GemmAlgorithm> algs = List.of(GemmAlgorithm.AUTO);
             Double maxGflop = null;
+            List<ConvAlgorithm> convAlgs = List.of(ConvAlgorithm.AUTO);
+            List<String> convVariants = List.of();
             Long maxElements = null;
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
@@ -96,13 +100,25 @@ public final class Harness {
                         }
                         algs = List.copyOf(l);
                     }
+                    case "--conv-algorithms" -> {
+                        List<ConvAlgorithm> l = new ArrayList<>();
+                        for (String s : value(args, ++i, a).split(",")) l.add(ConvAlgorithm.valueOf(s.trim().toUpperCase(Locale.ROOT)));
+                        if (!l.contains(ConvAlgorithm.AUTO)) l.add(0, ConvAlgorithm.AUTO);  // AUTO's row carries the fused rows
+                        convAlgs = List.copyOf(l);
+                    }
+                    case "--conv-variants" -> {
+                        List<String> l = new ArrayList<>();
+                        for (String s : value(args, ++i, a).split(",")) l.add(ConvFastKernels.byName(s.trim()).cudaName());
+                        convVariants = List.copyOf(l);
+                    }
                     case "-h", "--help" -> throw new HelpRequested();
                     default -> throw new IllegalArgumentException("unknown option " + a + " (try --help)");
                 }
             }
             if (quick && workloads != null) throw new IllegalArgumentException("--quick and --workloads exclude each other");
             return new Options(backend, workloads, json, anchors, reps != null ? reps : quick ? 5 : 10,
-                    warmup != null ? warmup : quick ? 2 : 3, quick, Set.copyOf(only), seed, algs, maxGflop, maxElements);
+                    warmup != null ? warmup : quick ? 2 : 3, quick, Set.copyOf(only), seed, algs, maxGflop, maxElements,
+                    convAlgs, convVariants);
         }
 
         private static String value(String[] args, int i, String option) {
@@ -131,11 +147,16 @@ public final class Harness {
             usage: Harness [--backend cpu|cuda|emulated|auto] [--quick] [--workloads FILE] [--only gemm,conv2d,activation,fused]
                            [--reps N] [--warmup N] [--json FILE] [--anchors anchors.json] [--seed N]
                            [--gemm-algorithms AUTO,NAIVE,TILED,REGISTER_BLOCKED,WARP_TILED] [--max-gflop X] [--max-elements N]
+                           [--conv-algorithms AUTO,DIRECT,IMPLICIT_GEMM,IMPLICIT_GEMM_PIPELINED,WINOGRAD,...]
+                           [--conv-variants igemm_128x128,igemm_128x64,igemm_64x64,winograd_2x2_3x3,...]
               --quick       a small CPU-sized list (the README's main job); default backend auto
               --workloads   a workloads.json (default: the public list kept in this jar)
               --anchors     PyTorch figures from the rig (anchors.py) for the shares of cuBLAS and cuDNN
               --max-gflop   on CPU/emulated: the largest op run (bigger convs are scaled down, others skipped)
               --max-elements on CPU/emulated: the largest activation run (default 2^24 CPU, 2^20 emulated)
+              --conv-algorithms  conv2d rows per algorithm (AUTO always; named kernels run where they apply,
+                            e.g. WINOGRAD on 3x3 stride 1, DEPTHWISE on groups = C, else AUTO's kernel)
+              --conv-variants    conv2d rows per kernel variant (-Djkernels.conv.variant on AUTO; where it applies)
             Markdown on stdout, progress on stderr, JSON with --json.""";
 
     public static void main(String[] args) {
@@ -524,6 +545,35 @@ public final class Harness {
             }
             progress.printf(Locale.ROOT, "conv %s: %s%n", name, convMs == null ? o.message()
                     : String.format(Locale.ROOT, "%.4f ms, %.3f TFLOP/s", convMs, tflops));
+            // The other conv algorithms and variants asked for: one row each, same data, same check.
+            List<String> extra = new ArrayList<>();
+            for (ConvAlgorithm alg : options.convAlgorithms()) if (alg != ConvAlgorithm.AUTO) extra.add(alg.name());
+            for (String v : options.convVariants()) extra.add("variant " + v);
+            for (String what : extra) {
+                if (!convRows || backend.kind() == BackendKind.CPU) break;
+                boolean variant = what.startsWith("variant ");
+                ConvAlgorithm alg = variant ? ConvAlgorithm.AUTO : ConvAlgorithm.valueOf(what);
+                Conv2dSpec as = spec.toBuilder().algorithm(alg).build();
+                String rowName = name + " [" + what + "]";
+                if (variant) System.setProperty(ConvFastKernels.VARIANT_PROPERTY, what.substring(8));
+                try {
+                    backend.conv2d(as, tx, tw, tb, ty);
+                    backend.synchronize();
+                } catch (IllegalArgumentException e) {
+                    conv.add(new BenchResult.ConvRow(rowName, cv.shape(), outputs, null, null, null, null, null, e.getMessage()));
+                    System.clearProperty(ConvFastKernels.VARIANT_PROPERTY);
+                    continue;
+                }
+                SpotCheck.Outcome oa = SpotCheck.check(ty.toArray(), SpotCheck.conv(x, wt, bias, cv, Activation.identity()),
+                        seedFor("check" + what + cv.name()), where);
+                Double ms = record(oa) ? measure(() -> backend.conv2d(as, tx, tw, tb, ty), bytes) : null;
+                Double tf = ms == null ? null : BytesModel.tflopPerSecond(cv.flops(), ms);
+                conv.add(new BenchResult.ConvRow(rowName, cv.shape(), outputs, ms, tf, anchorTflops, BytesModel.share(tf, anchorTflops),
+                        oa.message(), null));
+                progress.printf(Locale.ROOT, "conv %s: %s%n", rowName, ms == null ? oa.message()
+                        : String.format(Locale.ROOT, "%.4f ms, %.3f TFLOP/s", ms, tf));
+                System.clearProperty(ConvFastKernels.VARIANT_PROPERTY);
+            }
             if (!fusedRows) return;
 
             for (String an : activations) {

@@ -13,6 +13,7 @@ import dev.jkernels.Layout;
 import dev.jkernels.Shape;
 import dev.jkernels.Tensor;
 import dev.jkernels.TensorScope;
+import dev.jkernels.kernel.ConvFastKernels;
 import dev.jkernels.kernel.ConvKernels;
 import dev.jkernels.kernel.DeviceBuffer;
 import dev.jkernels.kernel.DeviceProfile;
@@ -50,7 +51,8 @@ import java.util.Set;
  * never wins. A candidate whose first run takes longer than {@value #SLOW_MS} ms (the naive kernel
  * at 8192³) is timed by that run alone. The sweep stops at {@code --limit-s} and writes what it has
  * ({@code "complete": false}). Conv configurations are swept the same way: a new entry of
- * {@link ConvKernels.Config} is swept without changes here.
+ * {@link ConvKernels.Config} or {@link ConvFastKernels.Variant} (the pipelined implicit-GEMM tiles,
+ * Winograd, depthwise, where each applies) is swept without changes here.
  *
  * <pre>Sweep --backend cuda|emulated --json OUT [--only gemm,conv2d] [--reps 5] [--warmup 2] [--limit-s 150]
  *       [--workloads FILE] [--max-gflop X]</pre>
@@ -327,6 +329,35 @@ public final class Sweep {
                     }
                     cands.add(cand);
                     log.printf(Locale.ROOT, "sweep conv2d %s %s: %s%n", cv.name(), c.cudaName(), cand);
+                }
+                // The second-generation kernels (ConvFastKernels), filters transformed once before timing.
+                for (ConvFastKernels.Variant v : ConvFastKernels.Variant.values()) {
+                    if (!timeLeft()) {
+                        write();
+                        return false;
+                    }
+                    if (v == ConvFastKernels.Variant.GEMM_1X1 || v.unsupportedReason(geo) != null) continue;
+                    JsonObject cand = new JsonObject();
+                    cand.addProperty("config", v.cudaName());
+                    try {
+                        KernelLaunch l = kb.planConv(v, geo, tx, tw, tbias, ty);
+                        kb.launcher().launch(l);
+                        SpotCheck.Outcome chk = SpotCheck.check(ty.toArray(), ref, 7, i -> "y[" + i + "]");
+                        cand.addProperty("check", chk.ok() ? "ok" : chk.message());
+                        if (chk.ok()) {
+                            double ms = time(List.of(l));
+                            cand.addProperty("ms", ms);
+                            cand.addProperty("tflops", cv.flops() / (ms * 1e-3) / 1e12);
+                            if (ms < bestMs) {
+                                bestMs = ms;
+                                best = v.cudaName();
+                            }
+                        }
+                    } catch (RuntimeException e) {
+                        cand.addProperty("check", "failed: " + e.getMessage());
+                    }
+                    cands.add(cand);
+                    log.printf(Locale.ROOT, "sweep conv2d %s %s: %s%n", cv.name(), v.cudaName(), cand);
                 }
             }
             if (best != null) {

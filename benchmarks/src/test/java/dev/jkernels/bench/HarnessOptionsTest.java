@@ -42,6 +42,14 @@ class HarnessOptionsTest {
     }
 
     @Test
+    void convAlgorithmsAlwaysStartWithAuto() {
+        assertEquals(java.util.List.of(dev.jkernels.ConvAlgorithm.AUTO), Harness.Options.parse().convAlgorithms());
+        assertEquals(java.util.List.of(dev.jkernels.ConvAlgorithm.AUTO, dev.jkernels.ConvAlgorithm.WINOGRAD,
+                        dev.jkernels.ConvAlgorithm.IMPLICIT_GEMM_PIPELINED),
+                Harness.Options.parse("--conv-algorithms", "winograd,implicit_gemm_pipelined").convAlgorithms());
+    }
+
+    @Test
     void badOptionsSayWhatIsWrong() {
         assertMessage("--backend: expected cpu, cuda, emulated or auto, got gpu", "--backend", "gpu");
         assertMessage("--reps must be >= 1, got 0", "--reps", "0");

@@ -86,6 +86,27 @@ class HarnessRunTest {
     }
 
     @Test
+    void convAlgorithmsAndVariantsGiveOneCheckedRowEach() {
+        BenchResult r;
+        Backend emulated;
+        try {
+            emulated = Backends.emulated();
+        } catch (IllegalStateException e) {
+            org.junit.jupiter.api.Assumptions.abort("no emulator in this build: " + e.getMessage());
+            return;
+        }
+        try (Backend emu = emulated) {
+            r = run(emu, TINY, new ArrayList<>(), "--only", "conv2d", "--conv-algorithms", "implicit_gemm,winograd",
+                    "--conv-variants", "igemm_64x64");
+        }
+        assertEquals(2 * 4, r.conv2d().size());
+        assertTrue(r.conv2d().get(1).name().endsWith("[IMPLICIT_GEMM]"), r.conv2d().get(1).name());
+        assertTrue(r.conv2d().get(3).name().endsWith("[variant igemm_64x64]"), r.conv2d().get(3).name());
+        for (BenchResult.ConvRow c : r.conv2d()) assertTrue(c.check().startsWith("ok"), c.name() + ": " + c.check());
+        assertNull(System.getProperty(dev.jkernels.kernel.ConvFastKernels.VARIANT_PROPERTY), "the variant property is cleared");
+    }
+
+    @Test
     void onlyRestrictsTheOps() {
         BenchResult r;
         try (Backend cpu = Backends.cpu()) {

@@ -49,6 +49,11 @@ class SweepTest {
         for (var c : cands) assertEquals("ok", c.getAsJsonObject().get("check").getAsString(), c.toString());
         var conv = root.getAsJsonArray("conv2d").get(0).getAsJsonObject();
         for (var c : conv.getAsJsonArray("candidates")) assertEquals("ok", c.getAsJsonObject().get("check").getAsString(), c.toString());
+        java.util.Set<String> swept = new java.util.HashSet<>();
+        for (var c : conv.getAsJsonArray("candidates")) swept.add(c.getAsJsonObject().get("config").getAsString());
+        for (String v : List.of("igemm_128x128", "igemm_128x64", "igemm_64x64", "winograd_2x2_3x3")) {
+            assertTrue(swept.contains(v), "the sweep times " + v + ": " + swept);
+        }
         assertTrue(conv.has("winner"));
         MeasuredWinners mw = MeasuredWinners.parse(Files.readString(json), json.toString());
         assertEquals("sm_90", mw.family());

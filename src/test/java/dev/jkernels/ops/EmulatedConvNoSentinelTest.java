@@ -1,0 +1,10 @@
+package dev.jkernels.ops;
+
+import dev.jkernels.Backend;
+import dev.jkernels.BackendKind;
+import dev.jkernels.testing.TestBackends;
+
+/** The all-padding-window test of {@link AbstractConvNoSentinelTest} on the EMULATED backend. */
+class EmulatedConvNoSentinelTest extends AbstractConvNoSentinelTest {
+    @Override protected Backend createBackend() { return TestBackends.open(BackendKind.EMULATED); }
+}
