@@ -351,20 +351,6 @@ public final class KernelBackend extends AbstractBackend {
 
     // ---- CNN ops (CnnKernels) --------------------------------------------------------------------
 
-    /**
-     * {@code act(conv + bias + residual)} in ONE launch: the conv kernel's runtime epilogue carries the
-     * residual (in the output's layout, so residualLd 0) beside the bias and the activation.
-     */
-    @Override protected void runConv2dResidual(Conv2dSpec spec, Conv2dGeometry g, Activation activation, Tensor input,
-                                               Tensor filters, Tensor bias, Tensor residual, Tensor output) {
-        String op = "conv2d " + spec + " input " + input.shape() + " filters " + filters.shape() + " activation " + activation
-                + " + residual " + residual.shape() + " on " + name;
-        ConvKernels.Config config = ConvKernels.choose(spec.algorithm(), g);
-        EpilogueArgs ep = EpilogueArgs.builder().bias(bias == null ? null : buffer(bias)).residual(buffer(residual), 0)
-                .activation(activation).build();
-        launcher.launch(ConvKernels.launch(config, g, buffer(input), buffer(filters), buffer(output), ep, op));
-    }
-
     @Override protected void runPool2d(dev.jkernels.Pool2dSpec spec, dev.jkernels.Pool2dGeometry g, Tensor input,
                                        Tensor output) {
         launcher.launch(CnnKernels.pool2d(g, buffer(input), buffer(output), "pool2d " + spec + " input " + input.shape()
