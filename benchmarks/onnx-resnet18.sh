@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 out=${1:-benchmarks/results/$(date -u +%F)-cpu-resnet18}
 mkdir -p "$out"
 py=/usr/bin/python3
-[[ -f target-onnx/resnet18.onnx ]] || { mkdir -p target-onnx; $py tools/onnx/make_resnet18.py target-onnx > /dev/null; }
+[[ -f target-onnx/resnet18.onnx ]] || { mkdir -p target-onnx; $py benchmarks/onnx/make_resnet18.py target-onnx > /dev/null; }
 jar=benchmarks/target/dist/jkernels-benchmarks.jar
 [[ -f $jar ]] || mvn -B -q -ntp -pl benchmarks -am package -DskipTests -Djk.skipFatbin=true
 threads=$(nproc)
@@ -24,6 +24,6 @@ threads=$(nproc)
 java --enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -cp "$jar" dev.jkernels.bench.OnnxBench \
     --model target-onnx/resnet18.onnx --backend cpu --batches 1,32 --reps 7 --json "$out/jkernels.json" 2>&1 | grep -v WARNING | tee "$out/jkernels.md"
 echo "load between: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$out/machine.txt"
-$py tools/onnx/bench_pytorch_resnet18.py --threads "$threads" --batches 1,32 --reps 7 --json "$out/pytorch.json" 2>&1 | tee "$out/pytorch.md"
+$py benchmarks/onnx/bench_pytorch_resnet18.py --threads "$threads" --batches 1,32 --reps 7 --json "$out/pytorch.json" 2>&1 | tee "$out/pytorch.md"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$out/machine.txt"
 cat "$out/machine.txt"

@@ -25,7 +25,7 @@ import java.util.zip.GZIPInputStream;
  * With an IDX image file (MNIST / Fashion-MNIST, e.g. Debian's
  * {@code /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz}) the images are scaled to [0, 1]
  * and normalised with Fashion-MNIST's mean 0.2860 and std 0.3530 (what
- * {@code tools/onnx/train_fashion_mnist.py} trained on), and with labels the accuracy is printed.
+ * {@code benchmarks/onnx/train_fashion_mnist.py} trained on), and with labels the accuracy is printed.
  * Without one, the model's declared input shape is filled with seeded random images (ResNet-18:
  * {@code [N, 3, 224, 224]}). BACKEND is cpu, emulated, cuda or cuda:N (default: Backends.auto()).
  */

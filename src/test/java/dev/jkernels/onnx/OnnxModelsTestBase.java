@@ -22,8 +22,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * The end-to-end checks against PyTorch: ResNet-18 (torchvision, seeded random weights and BN
- * statistics, exported by {@code tools/onnx/make_resnet18.py} into {@code target-onnx/}) and the small
- * CNN trained on Fashion-MNIST ({@code tools/onnx/train_fashion_mnist.py}, committed in the test
+ * statistics, exported by {@code benchmarks/onnx/make_resnet18.py} into {@code target-onnx/}) and the small
+ * CNN trained on Fashion-MNIST ({@code benchmarks/onnx/train_fashion_mnist.py}, committed in the test
  * resources), on one backend, fused and unfused.
  *
  * <p>Inputs that are not there (the ResNet-18 files, Debian's dataset-fashion-mnist) skip the test,
@@ -43,7 +43,7 @@ abstract class OnnxModelsTestBase {
     static void need(Path p, String what) {
         if (Files.exists(p)) return;
         if (required()) throw new AssertionError(what + " not found: " + p);
-        Assumptions.abort(what + " not found: " + p + " (run tools/onnx/make_resnet18.py, or install dataset-fashion-mnist)");
+        Assumptions.abort(what + " not found: " + p + " (run benchmarks/onnx/make_resnet18.py, or install dataset-fashion-mnist)");
     }
 
     /** target-onnx/ at the repository root (the tests run in src/); not under target/, so mvn clean keeps it. */
@@ -51,13 +51,13 @@ abstract class OnnxModelsTestBase {
         String p = System.getProperty("jkernels.onnxModels");
         if (p != null) return Path.of(p);
         Path d = Path.of("").toAbsolutePath();
-        while (d != null && !Files.isDirectory(d.resolve("tools/onnx"))) d = d.getParent();
+        while (d != null && !Files.isDirectory(d.resolve("benchmarks/onnx"))) d = d.getParent();
         return d == null ? Path.of("target-onnx") : d.resolve("target-onnx");
     }
 
     static Path fashionDir() {
         Path d = Path.of("").toAbsolutePath();
-        while (d != null && !Files.isDirectory(d.resolve("tools/onnx"))) d = d.getParent();
+        while (d != null && !Files.isDirectory(d.resolve("benchmarks/onnx"))) d = d.getParent();
         return (d == null ? Path.of("src") : d.resolve("src")).resolve("test/resources/onnx/fashion-mnist");
     }
 

@@ -1,11 +1,11 @@
 #!/usr/bin/python3
-"""PyTorch CPU inference speed of the same ResNet-18 as tools/onnx/make_resnet18.py (torchvision, the same
+"""PyTorch CPU inference speed of the same ResNet-18 as benchmarks/onnx/make_resnet18.py (torchvision, the same
 seeded weights), eval mode, no_grad, at batch 1 and 32: images/s, the median of REPS runs after warm-up
 (3 runs and 2 s). The thread count is torch.set_num_threads(THREADS) (default 2: what jkernels' CPU backend
 uses on this machine). Also checks the model's logits against the exported reference output, so the
 model timed is the model jkernels runs.
 
-Usage: /usr/bin/python3 tools/onnx/bench_pytorch_resnet18.py [--threads N] [--reps N] [--batches 1,32] [--json FILE]
+Usage: /usr/bin/python3 benchmarks/onnx/bench_pytorch_resnet18.py [--threads N] [--reps N] [--batches 1,32] [--json FILE]
 """
 import json
 import os

@@ -10,7 +10,7 @@ Writes into OUTDIR (default: src/test/resources/onnx/fashion-mnist, committed):
 The test images are read by the Java test from the same Debian files (t10k-images-idx3-ubyte.gz), scaled
 to [0, 1] and normalised with mean 0.2860, std 0.3530, exactly as here.
 
-Usage: /usr/bin/python3 tools/onnx/train_fashion_mnist.py [OUTDIR] [--epochs N]
+Usage: /usr/bin/python3 benchmarks/onnx/train_fashion_mnist.py [OUTDIR] [--epochs N]
 """
 import gzip
 import json

@@ -13,7 +13,7 @@ Writes into OUTDIR (default: target-onnx/ at the repository root):
 BN's running statistics and affine parameters are seeded random too (torchvision initialises them to
 0/1), so folding BN into the convolutions is exercised with non-trivial values.
 
-Usage: /usr/bin/python3 tools/onnx/make_resnet18.py [OUTDIR] [--batch N]
+Usage: /usr/bin/python3 benchmarks/onnx/make_resnet18.py [OUTDIR] [--batch N]
 """
 import json
 import os
