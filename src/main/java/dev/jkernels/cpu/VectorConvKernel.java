@@ -389,7 +389,7 @@ final class VectorConvKernel {
                 for (int s = 0; s < ns; s++) {
                     int bo = (s0 + s) * NR * rsc + pc * NR;
                     for (int r0 = 0; r0 < rowsPad; r0 += MR) {
-                        VectorGemmKernel.microKernel(aBlock, r0 * kc, bp, bo, kc, acc, r0 * ldc + s * NR, ldc);
+                        VectorGemmKernel.microKernel(aBlock, r0 * kc, bp, bo, kc, acc, r0 * ldc + s * NR, ldc, true);
                     }
                 }
             }
