@@ -30,7 +30,7 @@ if [ "${BEFORE:-1}" != 0 ]; then
 fi
 # No full test suite at the same time (the lock every helper's suite takes).
 AFTER_JAR="$run/jars/after.jar" BEFORE_JAR="$before_jar" BEFORE_EXTRA="--max-elements 67108864" REPEAT=${REPEAT:-2} \
-  flock /tmp/jk-full.lock bash "$repo/benchmarks/results/2026-12-01-cpu/run-side-by-side.sh" "$run"
+  flock "${LOCK:-/tmp/jk-full.lock}" bash "$repo/benchmarks/results/2026-12-01-cpu/run-side-by-side.sh" "$run"
 python3 "$repo/benchmarks/results/2026-12-01-cpu/summarize.py" "$run" > "$run/summary.md"
 rm -rf "$run/jars"/*.jar
 echo "$(date -u +%FT%TZ) end: load $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$run/uptime.txt"
