@@ -24,9 +24,10 @@ final class WorkerPool {
 
     WorkerPool(int threads) {
         this.threads = threads;
+        AtomicInteger names = new AtomicInteger();
         this.pool = threads == 1 ? null : new ForkJoinPool(threads, p -> {
             var t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(p);
-            t.setName("jkernels-cpu-" + t.getPoolIndex());
+            t.setName("jkernels-cpu-" + names.getAndIncrement());   // (getPoolIndex() is 0 before the thread registers)
             t.setDaemon(true);
             return t;
         }, null, false);
