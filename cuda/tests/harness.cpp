@@ -8,7 +8,7 @@
 //     suite: real      every activation kernel (fwd/bwd, scalar/vec4) on several lengths and grids,
 //                      every GEMM and conv2d kernel configuration on a few shapes with every
 //                      epilogue field (harness_gemm_conv.inc), the second-generation conv kernels
-//                      (harness_conv_fast.inc), every CNN kernel (harness_cnn.inc: pooling, batch
+//                      (harness_conv_fast.inc), the tensor-core conv kernels (harness_conv_tc.inc), every CNN kernel (harness_cnn.inc: pooling, batch
 //                      norm, softmax, binary, concat), the per-channel PReLU kernels, plus the
 //                      correct barrier kernels; exit 0 iff every result matches
 //            selfcheck the emulator's own failure reports: partial barrier, a trap in one thread
@@ -258,11 +258,13 @@ void check_prelu_channels(long long n, long long channels, long long inner, unsi
 
 #include "harness_gemm_conv.inc"
 #include "harness_conv_fast.inc"
+#include "harness_conv_tc.inc"
 #include "harness_cnn.inc"
 
 void suite_real() {
     suite_gemm_conv();
     suite_conv_fast();
+    suite_conv_tc();
     suite_cnn();
     // Lengths: 1, primes, around the float4 boundary, more than one block, more than a grid-stride pass.
     const long long lengths[] = {1, 3, 4, 5, 31, 257, 1031, 2053};
