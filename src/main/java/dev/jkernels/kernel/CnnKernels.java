@@ -71,17 +71,10 @@ public final class CnnKernels {
                                          DeviceBuffer mean, DeviceBuffer var, float eps, long n, long inner, int channels,
                                          String op) {
         KernelArgs.Builder a = KernelArgs.builder().pointer(x).pointer(y);
-        pointerOrNull(a, gamma);
-        pointerOrNull(a, beta);
-        a.pointer(mean).pointer(var).float32(eps).int64(n).int64(inner).int32(channels);
+        a.pointerOrNull(gamma).pointerOrNull(beta).pointer(mean).pointer(var).float32(eps).int64(n).int64(inner).int32(channels);
         return new KernelLaunch(op, "jk_batchnorm_inference", gridFor(n, BLOCK), Dim3.of(BLOCK), 0, a.build());
     }
 
-    /** A device pointer, or nullptr (0) for a null buffer. */
-    private static void pointerOrNull(KernelArgs.Builder args, DeviceBuffer buffer) {
-        if (buffer != null) args.pointer(buffer);
-        else args.int64(0L);
-    }
 
     /** The block size of the row kernel for rows of {@code length}: a power of two in [32, 256]. */
     static int rowBlock(int length) {

@@ -281,15 +281,6 @@ public final class GemmKernels {
 
     // ---- helpers ----------------------------------------------------------------------------------
 
-    /**
-     * A {@code const float*} argument that may be null. A null device pointer is 8 zero bytes, which
-     * is what both {@code cuLaunchKernel} and the emulator read as {@code nullptr}; KernelArgs has no
-     * null buffer, so it is passed as a 64-bit zero of the same size.
-     */
-    static void pointerOrNull(KernelArgs.Builder args, DeviceBuffer buffer) {
-        if (buffer != null) args.pointer(buffer);
-        else args.int64(0L);
-    }
 
     static long ceilDiv(long a, long b) { return (a + b - 1) / b; }
 }

@@ -87,6 +87,13 @@ public final class KernelArgs {
             return add(Type.POINTER, b);
         }
 
+        /**
+         * A {@code const float*} argument that may be null. A null device pointer is 8 zero bytes, which
+         * is what both {@code cuLaunchKernel} and the emulator read as {@code nullptr}, so it is passed
+         * as a 64-bit zero of the same size.
+         */
+        public Builder pointerOrNull(DeviceBuffer b) { return b != null ? pointer(b) : int64(0L); }
+
         public Builder int32(int v) { return add(Type.INT32, v); }
 
         public Builder int64(long v) { return add(Type.INT64, v); }
