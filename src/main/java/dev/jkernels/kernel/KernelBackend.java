@@ -159,7 +159,7 @@ public final class KernelBackend extends AbstractBackend {
         ensureOpen();
         if (!(launcher instanceof CudaLauncher cuda)) {
             throw new IllegalArgumentException(op + ": algorithm CUBLAS needs the CUDA backend; this backend is "
-                    + name + " (the emulator runs only the hand-written kernels: NAIVE, TILED, REGISTER_BLOCKED, WARP_TILED, PIPELINED)");
+                    + name + " (the emulator runs only the hand-written kernels: NAIVE, TILED, REGISTER_BLOCKED, WARP_TILED, PIPELINED, TENSOR_CORE)");
         }
         if (cublas == null) cublas = CublasGemm.open(cuda);
         return cublas;
