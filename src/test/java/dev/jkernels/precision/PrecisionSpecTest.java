@@ -132,4 +132,28 @@ class PrecisionSpecTest {
             assertFalse(s.describe(2, 4).contains("TF32"), "no precision asked: the backend's default, nothing shown");
         }
     }
+
+    @Test void theFusedLaunchRunsTheLayersPrecision() {
+        float[] x = dev.jkernels.testing.RandomData.uniform(3, 2 * 40);
+        try (Backend cpu = new CpuBackend(1)) {
+            Linear l = new Linear(40, 7).precision(Precision.TF32);
+            try (Sequential s = new Sequential(l, new ReLU()).to(cpu);
+                 Tensor tx = cpu.tensor(x, 2, 40);
+                 Tensor w = cpu.tensor(l.weight(), 7, 40);
+                 Tensor b = cpu.tensor(l.bias(), 7);
+                 Tensor want = cpu.gemm(GemmSpec.builder().transB(true).bias(true).activation(dev.jkernels.Activation.relu())
+                         .precision(Precision.TF32).build(), tx, w, b);
+                 Tensor fp32 = cpu.gemm(GemmSpec.builder().transB(true).bias(true).activation(dev.jkernels.Activation.relu())
+                         .precision(Precision.FP32).build(), tx, w, b)) {
+                float[] got = s.predict(x, 2, 40);
+                assertArrayEquals(want.toArray(), got, "Sequential's fused GEMM + ReLU in TF32");
+                assertFalse(java.util.Arrays.equals(fp32.toArray(), got), "and not in FP32");
+            }
+            // A folded batch norm keeps the conv's precision.
+            Conv2d c = Conv2d.builder(3, 8, 3).precision(Precision.TF32).build();
+            try (Sequential s = new Sequential(c, new dev.jkernels.nn.BatchNorm2d(8))) {
+                assertTrue(s.describe(1, 3, 6, 6).contains("[TF32] [BN folded]"), s.describe(1, 3, 6, 6));
+            }
+        }
+    }
 }
