@@ -24,8 +24,9 @@
 #define __noinline__
 #define __restrict__ __restrict
 #define __launch_bounds__(...)
-// __shared__ __align__(32) float tile[...] -> static alignas(32) float tile[...]
-#define __align__(n) alignas(n)
+// __shared__ __align__(32) float tile[...] -> static __attribute__((aligned(32))) float tile[...]
+// (a GNU attribute: C++'s alignas may not follow `static`; works for `struct __align__(8) S` too)
+#define __align__(n) __attribute__((aligned(n)))
 // Static storage: one copy shared by every CUDA thread of the (single) running block.
 #define __shared__ static
 #define __constant__ static

@@ -12,12 +12,15 @@
 //   - both trap (the launch fails naming kernel, block and thread) when the pointer is not 32-byte
 //     (256-bit) aligned, when ldm is not a multiple of 4 floats (16 bytes), or when the warp is not full;
 //   - mma_sync on tf32 fragments uses only the top 19 bits of each input (the tensor cores ignore the
-//     low 13 mantissa bits: an unconverted input is truncated, not rounded); NaN stays NaN. The
+//     low 13 mantissa bits: an unconverted input is truncated, not rounded; a quiet NaN stays NaN). The
 //     products are exact in FP32 (11-bit significands), the sum starts from c and runs in k order with
 //     FP32 rounding. (The GPU's summation order is unspecified: GPU and emulator agree to tolerance.)
-//   - __float_to_tf32 is cvt.rna.tf32.f32: round to nearest, ties away from zero, to 10 mantissa bits
-//     (low 13 bits zero); +-Inf stays +-Inf, a finite value may round to +-Inf; every NaN becomes the
-//     canonical NaN 0x7FFFFFFF (what NVIDIA GPUs produce; compare NaNs as NaN, not bit for bit).
+//   - __float_to_tf32 is cvt.rna.tf32.f32 as ptxas emits it for sm_80..sm_90 (read from the SASS:
+//     FSETP.GEU |x|, +INF; @!P IADD x, 0x1000; LOP3 x & 0xFFFFE000): a finite x gets half the dropped
+//     range added to its magnitude bits (round to nearest, ties away from zero; may carry to +-Inf),
+//     then the low 13 bits are cleared, Inf and NaN included. So +-Inf stays +-Inf, a NaN keeps its
+//     sign and top payload bits (a quiet NaN stays NaN), and a NaN whose payload lies only in the low
+//     13 bits becomes +-Inf, bit for bit as on the GPU.
 #pragma once
 
 #include <cstdint>
@@ -39,13 +42,10 @@ enum layout_t { mem_row_major, mem_col_major };
 inline float __float_to_tf32(float in) {
     uint32_t u;
     std::memcpy(&u, &in, 4);
-    if ((u & 0x7F800000u) == 0x7F800000u && (u & 0x007FFFFFu) != 0) {
-        u = 0x7FFFFFFFu;
-    } else {
-        // Adding half of the dropped range to the magnitude rounds ties away from zero; a carry out of
-        // the mantissa bumps the exponent (up to +-Inf), and Inf + 0x1000 masks back to Inf.
-        u = (u + 0x1000u) & 0xFFFFE000u;
-    }
+    // Adding half of the dropped range to the magnitude rounds ties away from zero; a carry out of the
+    // mantissa bumps the exponent (up to +-Inf). Inf and NaN are only masked.
+    if ((u & 0x7F800000u) != 0x7F800000u) u += 0x1000u;
+    u &= 0xFFFFE000u;
     float r;
     std::memcpy(&r, &u, 4);
     return r;
@@ -53,11 +53,10 @@ inline float __float_to_tf32(float in) {
 
 namespace emu {
 
-// The tensor cores' view of a TF32 operand: its top 19 bits (NaN kept a NaN).
+// The tensor cores' view of a TF32 operand: its top 19 bits.
 inline float tf32_truncate(float v) {
     uint32_t u;
     std::memcpy(&u, &v, 4);
-    if ((u & 0x7F800000u) == 0x7F800000u && (u & 0x007FFFFFu) != 0) return v;
     u &= 0xFFFFE000u;
     float r;
     std::memcpy(&r, &u, 4);
