@@ -15,8 +15,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Java's {@link Tf32#round} against its definition (round to nearest, ties away from zero, 10
  * mantissa bits), and bit for bit against the CUDA kernel {@code jk_round_tf32}
  * ({@code __float_to_tf32}, {@code cvt.rna.tf32.f32}) in the emulator, in serial mode (it has no
- * barrier) and fibers: special values, every tie and near-tie pattern of the dropped bits, and
- * random bit patterns.
+ * barrier) and fibers: special values (NaN payloads included), every tie and near-tie pattern of the
+ * dropped bits, and random bit patterns.
  */
 class Tf32RoundingTest {
     private static EmulatedLauncher launcher;
@@ -39,7 +39,9 @@ class Tf32RoundingTest {
         assertEquals(Float.POSITIVE_INFINITY, Tf32.round(Float.POSITIVE_INFINITY));
         assertEquals(Float.NEGATIVE_INFINITY, Tf32.round(Float.NEGATIVE_INFINITY));
         assertTrue(Float.isNaN(Tf32.round(Float.NaN)));
-        assertTrue(Float.isNaN(Tf32.round(bits(0x7f80_0001))), "a NaN whose payload is only dropped bits stays NaN");
+        assertEquals(0x7fc0_0000, Float.floatToRawIntBits(Tf32.round(Float.NaN)), "the quiet NaN as it is");
+        assertEquals(0xffc0_2000, Float.floatToRawIntBits(Tf32.round(bits(0xffc0_3fff))), "a NaN is masked, sign and top payload kept");
+        assertEquals(Float.POSITIVE_INFINITY, Tf32.round(bits(0x7f80_0001)), "a NaN whose payload is only dropped bits: Inf, as on the GPU");
         assertEquals(bits(0x8000_0000), Tf32.round(-0f));
         assertEquals(bits(0x0000_2000), Tf32.round(bits(0x0000_1000)), "subnormal tie: away from zero, no flush");
         assertEquals(0f, Tf32.round(bits(0x0000_0fff)));
@@ -89,7 +91,7 @@ class Tf32RoundingTest {
             l.read(by, 0, y, 0, y.length);
             for (int i = 0; i < x.length; i++) {
                 float want = Tf32.round(x[i]);
-                boolean same = Float.isNaN(want) ? Float.isNaN(y[i]) : Float.floatToRawIntBits(want) == Float.floatToRawIntBits(y[i]);
+                boolean same = Float.floatToRawIntBits(want) == Float.floatToRawIntBits(y[i]);  // NaN payloads too
                 if (!same) {
                     fail("element " + i + ": x = 0x" + Integer.toHexString(Float.floatToRawIntBits(x[i])) + ", kernel 0x"
                             + Integer.toHexString(Float.floatToRawIntBits(y[i])) + ", Java 0x" + Integer.toHexString(Float.floatToRawIntBits(want)));
