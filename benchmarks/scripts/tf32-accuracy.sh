@@ -26,11 +26,11 @@ backends = sorted({k[2] for k in rows})
 lines = ["# Accuracy of each precision on the test grids", "",
          f"Measured {datetime.date.today()} by `benchmarks/scripts/tf32-accuracy.sh` (no GPU: the CPU backend and the",
          "emulator running the tensor-core .cu kernels). Figure: the maximum normalised error",
-         "`max |got - ref| / RMS(ref)` of each precision over the whole grid (7 GEMMs, 7 conv2d; odd shapes, both",
+         "`max abs(got - ref) / RMS(ref)` of each precision over the whole grid (7 GEMMs, 7 conv2d; odd shapes, both",
          "transposes, NCHW and NHWC, padding, stride, dilation, groups, 1x1, depthwise, few channels, an epilogue",
          "with alpha, beta·C, bias and ReLU), against the double-precision reference on the exact inputs.", "",
          "| op | precision | " + " | ".join(backends) + " | test tolerance |", "|---|---|" + "---|" * len(backends) + "---|"]
-tol = {"FP32": "4e-6·√K per element (atol + rtol·|ref|)", "FP32_3XTF32": "the same as FP32",
+tol = {"FP32": "4e-6·√K per element (atol + rtol·abs(ref))", "FP32_3XTF32": "the same as FP32",
        "TF32": "3e-3 · RMS(ref); and FP32's against the reference on TF32-rounded inputs"}
 for op in ("gemm", "conv2d"):
     for p in ("FP32", "TF32", "FP32_3XTF32"):
