@@ -98,13 +98,13 @@ public abstract class AbstractPrecisionGridTest extends BackendTestBase {
         WORST.merge(backend.name() + "\t" + op + "\t" + p, err, Math::max);
     }
 
-    static double rms(double[] x) {
+    public static double rms(double[] x) {
         double s = 0;
         for (double v : x) s += v * v;
         return Math.sqrt(s / Math.max(1, x.length));
     }
 
-    static double maxNormalisedError(float[] got, double[] ref) {
+    public static double maxNormalisedError(float[] got, double[] ref) {
         double r = rms(ref), worst = 0;
         for (int i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - ref[i]));
         return r == 0 ? worst : worst / r;
