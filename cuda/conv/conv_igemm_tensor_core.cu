@@ -17,9 +17,11 @@
 // way into shared memory (__float_to_tf32, round to nearest, ties away), so every warp that reads it
 // reads TF32 values: one conversion per element instead of one per reading warp. FP32_3XTF32 keeps
 // FP32 in shared memory and splits each fragment element after its load into big = tf32(x) and
-// small = tf32(x - big) (0 when big is infinite, so that Inf stays Inf instead of Inf - Inf = NaN),
-// then acc += a_small·b_big, acc += a_big·b_small, acc += a_big·b_big (small terms first, as
-// CUTLASS's 3xTF32): FP32-level accuracy, the small·small term (2^-22 relative) dropped.
+// small = tf32(x - big), then acc += a_small·b_big, acc += a_big·b_small, acc += a_big·b_big (small
+// terms first, as CUTLASS's 3xTF32): FP32-level accuracy, the small·small term (2^-22 relative)
+// dropped. NaN stays NaN; an infinite input (or one that rounds to Inf) gives NaN, as in CUTLASS's
+// 3xTF32 (x - big = Inf - Inf; zeroing that small part would not help: Inf · b_small is NaN as soon
+// as b_small = 0, i.e. for every filter value that is exact in TF32).
 //
 // Shared tiles (unswizzled, padded, as load_matrix_sync reads them): As[j][m] is the A operand in
 // column-major order (ldm LDA = BM + 8), Bs[j][k] the B operand in row-major order (ldm LDB = BN + 8).
@@ -70,7 +72,7 @@ struct ToTf32 {
     __device__ __forceinline__ float operator()(float x) const { return wmma::__float_to_tf32(x); }
 };
 
-// big = tf32(x), small = tf32(x - big) (x - big is exact); small = 0 when big is ±Inf or NaN.
+// big = tf32(x), small = tf32(x - big) (x - big is exact in FP32).
 template <class Frag>
 __device__ __forceinline__ void split_tf32(Frag& big, Frag& small) {
 JK_UNROLL
@@ -78,7 +80,7 @@ JK_UNROLL
         const float x = big.x[i];
         const float b = wmma::__float_to_tf32(x);
         big.x[i] = b;
-        small.x[i] = fabsf(b) < INFINITY ? wmma::__float_to_tf32(x - b) : 0.f;
+        small.x[i] = wmma::__float_to_tf32(x - b);
     }
 }
 

@@ -20,6 +20,7 @@
 #include "jkernels/epilogue.cuh"
 #include "../conv/conv_fast_common.cuh"
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
