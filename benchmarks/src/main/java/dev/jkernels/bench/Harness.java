@@ -460,7 +460,7 @@ public final class Harness {
             // cuBLAS first, once per shape: it is the limit every variant is compared with
             Double cublasMs = null;
             if (cuda) {
-                GemmSpec cub = GemmSpec.builder().algorithm(GemmAlgorithm.CUBLAS).build();
+                GemmSpec cub = GemmSpec.builder().algorithm(GemmAlgorithm.CUBLAS).precision(Precision.FP32).build();
                 try {
                     backend.gemm(cub, ta, tb, null, tc);
                     backend.synchronize();
@@ -477,7 +477,7 @@ public final class Harness {
             }
             Double cublasTflops = cublasMs == null ? null : BytesModel.tflopPerSecond(g.flops(), cublasMs);
             for (GemmAlgorithm alg : options.gemmAlgorithms()) {
-                GemmSpec spec = GemmSpec.builder().algorithm(alg).build();
+                GemmSpec spec = GemmSpec.builder().algorithm(alg).precision(Precision.FP32).build();  // whatever the defaults
                 String algName = backend.kind() == BackendKind.CPU ? "cpu" : alg.name();
                 try {
                     backend.gemm(spec, ta, tb, null, tc);
@@ -584,7 +584,7 @@ public final class Harness {
         float[] x = random(cv.inputElements(), seedFor("convX" + cv.name()), 1f);
         float[] wt = random(cv.filterElements(), seedFor("convW" + cv.name()), 1f);
         float[] bias = random(cv.k(), seedFor("convB" + cv.name()), 1f);
-        Conv2dSpec spec = Conv2dSpec.builder().stride(cv.stride()).padding(cv.pad()).bias(true).build();
+        Conv2dSpec spec = Conv2dSpec.builder().stride(cv.stride()).padding(cv.pad()).bias(true).precision(Precision.FP32).build();
         long outputs = cv.outputElements();
         long bytes = 4L * (cv.inputElements() + cv.filterElements() + cv.k() + outputs);
         boolean anchorComparable = scaled == null && anchors != null;
