@@ -4,7 +4,8 @@
 //             ties away) as it is written to shared memory; one MMA per fragment pair.
 //   3XTF32    x = big + small, big = tf32(x), small = tf32(x - big), split per fragment after the
 //             shared-memory load; acc += a_small*b_big; acc += a_big*b_small; acc += a_big*b_big
-//             (small terms first, as CUTLASS's 3xTF32): FP32-level accuracy from three MMAs.
+//             (small terms first, as CUTLASS's 3xTF32): FP32-level accuracy from three MMAs (an
+//             infinite input gives NaN, as CUTLASS's: see split_tf32).
 // The epilogue (alpha, beta*C, bias, residual, activation: epilogue.cuh) is FP32 and per element.
 //
 // Who computes what: a block computes a BM x BN tile of C; warp w owns a WM x WN piece of it as
@@ -41,11 +42,11 @@
 // Configurations (tile shapes are template parameters; one instantiation per precision and shape):
 //   128x128: 256 threads (8 warps as 2 x 4 of 64x32), 40 KiB of shared memory (two stages of
 //            256 x 20 floats); the configuration for large problems. Static (ptxas, sm_90): tf32
-//            128 registers, 2 blocks per SM; 3xtf32 ~240 registers, 1 block.
+//            128 registers, 2 blocks per SM; 3xtf32 ~160 registers, 1 block.
 //   128x64:  128 threads (4 warps, 2 x 2 of 64x32), 30 KiB; tf32 ~160 registers (3 blocks per
-//            SM), 3xtf32 ~250 (2 blocks).
+//            SM), 3xtf32 ~175 (2 blocks).
 //   64x64:   128 threads (4 warps, 2 x 2 of 32x32, 2x2 accumulators), 20 KiB: 4x the blocks of
-//            128x128 for mid-sized problems; tf32 ~115 registers (4 blocks), 3xtf32 ~165 (3).
+//            128x128 for mid-sized problems; tf32 ~115 registers, 3xtf32 ~125 (4 blocks each).
 // BK = 16 (two k-steps per tile): 128x128 with BK = 32 would need 72 KiB (more than the static 48).
 //
 // sm_75 has no TF32 tensor cores (<mma.h> lacks precision::tf32 there): the kernels exist in every
@@ -165,9 +166,10 @@ JK_UNROLL
     }
 };
 
-// 3xTF32's split of a fragment, element-wise: big = tf32(x), small = tf32(x - big) (exact in FP32).
-// A non-finite big (Inf, NaN, or a value that rounded up to Inf) gets small = 0, so that an Inf input
-// gives Inf (x - big would be NaN) and NaN stays NaN through big.
+// 3xTF32's split of a fragment, element-wise: big = tf32(x), small = tf32(x - big) (x - big is exact
+// in FP32). As in CUTLASS's 3xTF32, an infinite input (or one that rounds up to Inf) gives NaN where
+// FP32 gives Inf: small = Inf - Inf is NaN, and zeroing it would not help, since big * (the other
+// operand's small part, 0 for any value exact in TF32) is Inf * 0 (docs/precision.md). NaN stays NaN.
 template <class Frag>
 __device__ __forceinline__ void split_tf32(const Frag& x, Frag& big, Frag& small) {
 JK_UNROLL
@@ -175,7 +177,7 @@ JK_UNROLL
         const float v = x.x[t];  // x may be big
         const float b = wmma::__float_to_tf32(v);
         big.x[t] = b;
-        small.x[t] = fabsf(b) < INFINITY ? wmma::__float_to_tf32(v - b) : 0.f;
+        small.x[t] = wmma::__float_to_tf32(v - b);
     }
 }
 
@@ -360,4 +362,4 @@ JK_GEMM_TC_DEFINE(tf32, TF32, 128, 64, 64, 32, 128, 3)
 JK_GEMM_TC_DEFINE(tf32, TF32, 64, 64, 32, 32, 128, 4)
 JK_GEMM_TC_DEFINE(3xtf32, X3TF32, 128, 128, 64, 32, 256, 1)
 JK_GEMM_TC_DEFINE(3xtf32, X3TF32, 128, 64, 64, 32, 128, 2)
-JK_GEMM_TC_DEFINE(3xtf32, X3TF32, 64, 64, 32, 32, 128, 3)
+JK_GEMM_TC_DEFINE(3xtf32, X3TF32, 64, 64, 32, 32, 128, 4)
