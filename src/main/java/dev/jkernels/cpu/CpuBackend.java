@@ -250,7 +250,7 @@ public final class CpuBackend extends AbstractBackend {
         float[] out = data(output), res = data(residual);
         chunked(out.length, (from, to) -> {
             for (int i = from; i < to; i++) out[i] += res[i];
-            if (!activation.isIdentity()) activation.apply(out, out, from, to);
+            if (!activation.isIdentity()) ActivationRanges.forward(activation, out, out, from, to, vectorApi && !activation.perChannel());
         });
     }
 

@@ -3,9 +3,11 @@ package dev.jkernels.cpu;
 import static dev.jkernels.cpu.VectorMath.S;
 
 import dev.jkernels.Activation;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Every activation's forward and backward as one small Vector API function each, and the loops that
@@ -22,9 +24,8 @@ import jdk.incubator.vector.VectorOperators;
  *   <li>Backward follows {@link Activation}'s rule: on the flat pieces dx is exactly 0 whatever dy
  *       holds; saved = NaN gives NaN ({@link #nanFrom}); elsewhere f′(saved) is formed first and
  *       then multiplied by dy.</li>
- *   <li>Parameters arrive as two floats {@code a, b} ({@link #paramA}, {@link #paramB}); a kind that
- *       needs per-channel slopes (PReLU) or a third parameter has no vector form here yet and takes
- *       the scalar fallback.</li>
+ *   <li>Parameters arrive as two floats {@code a, b} ({@link #paramA}, {@link #paramB}); PReLU here
+ *       is its one-shared-slope form (per-channel slopes are a separate pass in {@link CpuBackend}).</li>
  * </ul>
  *
  * <p>Adding a kind: write {@code fooFwd(FloatVector x, float a, float b)} and {@code fooBwd(FloatVector
@@ -43,6 +44,9 @@ final class VectorActivations {
     private VectorActivations() {}
 
     private static final int L = S.length();
+    /** Double lanes of the same vector size, for HardSigmoid's backward mask. */
+    private static final VectorSpecies<Double> D = VectorSpecies.of(double.class, S.vectorShape());
+    private static final FloatVector K1 = FloatVector.broadcast(S, 1f);
     private static final float INV_SQRT_2 = 0.70710678118654752f;
     private static final float INV_SQRT_2PI = 0.39894228040143268f;
     private static final float SQRT_2_OVER_PI = 0.79788456080286536f;
@@ -106,6 +110,44 @@ final class VectorActivations {
     static FloatVector hardSigmoidFwd(FloatVector x, float a, float b) {
         FloatVector v = x.fma(a, b);
         return v.blend(0f, v.lt(0f)).blend(1f, v.compare(VectorOperators.GT, 1f));
+    }
+
+    /** PReLU with one shared slope a: x &gt; 0 ? x : a·x, written as the scalar form (−0 and NaN alike). */
+    static FloatVector preluFwd(FloatVector x, float a, float b) { return x.mul(a).blend(x, x.compare(VectorOperators.GT, 0f)); }
+
+    /** x·(clamp(x + 3, 0, 6)/6): x itself from 3 on (no x·6 to overflow), −Inf gives NaN as PyTorch (−Inf·0). */
+    static FloatVector hardswishFwd(FloatVector x, float a, float b) {
+        FloatVector c = x.add(3f);
+        c = c.blend(0f, c.lt(0f)).mul(1f / 6f);
+        return x.mul(c).blend(x, x.compare(VectorOperators.GE, 3f));
+    }
+
+    /**
+     * x·tanh(softplus x) from one e = eˣ: tanh(log(1 + e)) = n/(n + 2) with n = e·(e + 2), no
+     * cancellation for x → −∞ (n ≈ 2e); past x = 20 tanh(softplus x) is 1 in float (and n would overflow).
+     */
+    static FloatVector mishFwd(FloatVector x, float a, float b) {
+        FloatVector e = VectorMath.exp(x.min(20f));
+        FloatVector n = e.add(2f).mul(e);
+        return x.mul(n.div(n.add(2f))).blend(x, x.compare(VectorOperators.GT, 20f));
+    }
+
+    /** x &gt; 0 ? x : a·(e^(x/a) − 1). */
+    static FloatVector celuFwd(FloatVector x, float a, float b) {
+        return x.blend(VectorMath.expm1(x.mul(1f / a)).mul(a), x.lt(0f));
+    }
+
+    /** x / (1 + |x|) (±Inf give NaN, as PyTorch's x / (|x| + 1)). */
+    static FloatVector softsignFwd(FloatVector x, float a, float b) { return x.div(x.abs().add(1f)); }
+
+    /** clamp(x, a, b), NaN passing. */
+    static FloatVector hardtanhFwd(FloatVector x, float a, float b) {
+        return x.blend(a, x.lt(a)).blend(b, x.compare(VectorOperators.GT, b));
+    }
+
+    /** x &lt;= a ? 0 : x (NaN passes: the compare fails for it). */
+    static FloatVector thresholdedReluFwd(FloatVector x, float a, float b) {
+        return x.blend(0f, x.compare(VectorOperators.LE, a));
     }
 
     // --------------------------------------------------------------- backward, one function per kind
@@ -194,6 +236,65 @@ final class VectorActivations {
         return dy.mul(VectorMath.sigmoid(ax)).blend(dy, ax.compare(VectorOperators.GT, b));
     }
 
+    static FloatVector preluBwd(FloatVector x, FloatVector dy, float a, float b) { return leakyReluBwd(x, dy, a, b); }
+
+    /** 0 below −3 (whatever dy holds), x/3 + 1/2 on [−3, 3], 1 above; NaN for NaN. */
+    static FloatVector hardswishBwd(FloatVector x, FloatVector dy, float a, float b) {
+        FloatVector d = x.fma(1f / 3f, 0.5f).blend(1f, x.compare(VectorOperators.GT, 3f));
+        return dy.mul(d).blend(0f, x.lt(-3f));
+    }
+
+    /**
+     * tanh(sp) + x·σ(x)·(1 − tanh²(sp)) from one e = eˣ, n = e(e + 2), d = n + 2: tanh(sp) = n/d,
+     * 1 − tanh² = 4(n + 1)/d² and n + 1 = (1 + e)², so f′ = (n·d + 4x·e·(1 + e))/d²; 1 past x = 20.
+     */
+    static FloatVector mishBwd(FloatVector x, FloatVector dy, float a, float b) {
+        FloatVector xc = x.min(20f).max(-120f);                 // below −104 e is 0 and so is f′ (no −∞·0)
+        FloatVector e = VectorMath.exp(xc);
+        FloatVector n = e.add(2f).mul(e), d = n.add(2f);
+        FloatVector num = n.mul(d).add(xc.mul(4f).mul(e).mul(e.add(1f)));
+        FloatVector f = num.div(d.mul(d)).blend(1f, x.compare(VectorOperators.GT, 20f))
+                .blend(Float.NaN, x.abs().compare(VectorOperators.EQ, Float.POSITIVE_INFINITY));   // ±Inf: NaN, as PyTorch
+        return dy.mul(f);
+    }
+
+    static FloatVector celuBwd(FloatVector x, FloatVector dy, float a, float b) {
+        return dy.mul(VectorMath.exp(x.min(0f).mul(1f / a))).blend(dy, x.compare(VectorOperators.GT, 0f));   // NaN: exp(NaN)
+    }
+
+    /** 1/(1 + |x|)², formed before dy multiplies it. */
+    static FloatVector softsignBwd(FloatVector x, FloatVector dy, float a, float b) {
+        FloatVector d = x.abs().add(1f);
+        return dy.mul(K1.div(d.mul(d)));
+    }
+
+    static FloatVector hardtanhBwd(FloatVector x, FloatVector dy, float a, float b) {
+        VectorMask<Float> inside = x.compare(VectorOperators.GT, a).and(x.lt(b));
+        return nanFrom(x, FloatVector.zero(S).blend(dy, inside));
+    }
+
+    static FloatVector thresholdedReluBwd(FloatVector x, FloatVector dy, float a, float b) {
+        return nanFrom(x, FloatVector.zero(S).blend(dy, x.compare(VectorOperators.GT, a)));
+    }
+
+    /**
+     * a·dy where 0 &lt; a·x + b &lt; 1, else 0 (x where a·x + b is NaN). The mask is decided in double,
+     * as {@link Activation#backward} decides it (a·x exact there; a float fma would round
+     * 1 − 2.5e-8 up to 1 at x just below 3): both halves of the vector widened to double lanes,
+     * the decision coded as 0 (outside), 1 (inside), 2 (NaN) and narrowed back.
+     */
+    static FloatVector hardSigmoidBwd(FloatVector x, FloatVector dy, float a, float b) {
+        FloatVector code = hardSigmoidCode(x, a, b, 0).add(hardSigmoidCode(x, a, b, 1));
+        return FloatVector.zero(S).blend(dy.mul(a), code.compare(VectorOperators.EQ, 1f)).blend(x, code.compare(VectorOperators.EQ, 2f));
+    }
+
+    private static FloatVector hardSigmoidCode(FloatVector x, float a, float b, int part) {
+        DoubleVector xd = (DoubleVector) x.convertShape(VectorOperators.F2D, D, part);
+        DoubleVector v = xd.mul(a).add(b);
+        DoubleVector c = DoubleVector.zero(D).blend(1.0, v.compare(VectorOperators.GT, 0.0).and(v.lt(1.0)))
+                .blend(2.0, v.compare(VectorOperators.NE, v));
+        return (FloatVector) c.convertShape(VectorOperators.D2F, S, -part);
+    }
 
     // ------------------------------------------------------------------------------------ shared pieces
 
@@ -266,6 +367,13 @@ final class VectorActivations {
             case SELU:         seluFwd(x, y, from, to, a, b); return true;
             case SOFTPLUS:     softplusFwd(x, y, from, to, a, b); return true;
             case HARD_SIGMOID: hardSigmoidFwd(x, y, from, to, a, b); return true;
+            case PRELU:        preluFwd(x, y, from, to, a, b); return true;
+            case HARDSWISH:    hardswishFwd(x, y, from, to, a, b); return true;
+            case MISH:         mishFwd(x, y, from, to, a, b); return true;
+            case CELU:         celuFwd(x, y, from, to, a, b); return true;
+            case SOFTSIGN:     softsignFwd(x, y, from, to, a, b); return true;
+            case HARDTANH:     hardtanhFwd(x, y, from, to, a, b); return true;
+            case THRESHOLDED_RELU: thresholdedReluFwd(x, y, from, to, a, b); return true;
             default: return false;
         }
     }
@@ -288,7 +396,14 @@ final class VectorActivations {
             case RELU6:        relu6Bwd(s, g, dx, from, to, a, b); return true;
             case SELU:         seluBwd(s, g, dx, from, to, a, b); return true;
             case SOFTPLUS:     softplusBwd(s, g, dx, from, to, a, b); return true;
-            // HARD_SIGMOID backward: no vector form; its mask is decided in double (a·x + b), see Activation
+            case HARD_SIGMOID: hardSigmoidBwd(s, g, dx, from, to, a, b); return true;
+            case PRELU:        preluBwd(s, g, dx, from, to, a, b); return true;
+            case HARDSWISH:    hardswishBwd(s, g, dx, from, to, a, b); return true;
+            case MISH:         mishBwd(s, g, dx, from, to, a, b); return true;
+            case CELU:         celuBwd(s, g, dx, from, to, a, b); return true;
+            case SOFTSIGN:     softsignBwd(s, g, dx, from, to, a, b); return true;
+            case HARDTANH:     hardtanhBwd(s, g, dx, from, to, a, b); return true;
+            case THRESHOLDED_RELU: thresholdedReluBwd(s, g, dx, from, to, a, b); return true;
             default: return false;
         }
     }
@@ -407,6 +522,65 @@ final class VectorActivations {
         for (; i < to; i += L) hardSigmoidFwd(ld(x, i), a, b).intoArray(y, i);
     }
 
+    private static void preluFwd(float[] x, float[] y, int i, int to, float a, float b) {
+        for (; i < to; i += L) preluFwd(ld(x, i), a, b).intoArray(y, i);
+    }
+
+    private static void preluBwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
+        for (; i < to; i += L) preluBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);
+    }
+
+    private static void hardswishFwd(float[] x, float[] y, int i, int to, float a, float b) {
+        for (; i < to; i += L) hardswishFwd(ld(x, i), a, b).intoArray(y, i);
+    }
+
+    private static void hardswishBwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
+        for (; i < to; i += L) hardswishBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);
+    }
+
+    private static void mishFwd(float[] x, float[] y, int i, int to, float a, float b) {
+        for (; i < to; i += L) mishFwd(ld(x, i), a, b).intoArray(y, i);
+    }
+
+    private static void mishBwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
+        for (; i < to; i += L) mishBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);
+    }
+
+    private static void celuFwd(float[] x, float[] y, int i, int to, float a, float b) {
+        for (; i < to; i += L) celuFwd(ld(x, i), a, b).intoArray(y, i);
+    }
+
+    private static void celuBwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
+        for (; i < to; i += L) celuBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);
+    }
+
+    private static void softsignFwd(float[] x, float[] y, int i, int to, float a, float b) {
+        for (; i < to; i += L) softsignFwd(ld(x, i), a, b).intoArray(y, i);
+    }
+
+    private static void softsignBwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
+        for (; i < to; i += L) softsignBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);
+    }
+
+    private static void hardtanhFwd(float[] x, float[] y, int i, int to, float a, float b) {
+        for (; i < to; i += L) hardtanhFwd(ld(x, i), a, b).intoArray(y, i);
+    }
+
+    private static void hardtanhBwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
+        for (; i < to; i += L) hardtanhBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);
+    }
+
+    private static void thresholdedReluFwd(float[] x, float[] y, int i, int to, float a, float b) {
+        for (; i < to; i += L) thresholdedReluFwd(ld(x, i), a, b).intoArray(y, i);
+    }
+
+    private static void thresholdedReluBwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
+        for (; i < to; i += L) thresholdedReluBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);
+    }
+
+    private static void hardSigmoidBwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
+        for (; i < to; i += L) hardSigmoidBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);
+    }
 
     private static FloatVector ld(float[] a, int i) { return FloatVector.fromArray(S, a, i); }
 

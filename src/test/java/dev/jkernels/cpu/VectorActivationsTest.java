@@ -81,6 +81,13 @@ class VectorActivationsTest {
             case SELU -> Activation.SELU_SCALE * (x < 0 ? Activation.SELU_ALPHA * Math.expm1(x) : x);
             case SOFTPLUS -> Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
             case HARD_SIGMOID -> Math.min(Math.max(x / 6 + 0.5, 0), 1);
+            case PRELU -> x > 0 ? x : a * x;
+            case HARDSWISH -> x * Math.min(Math.max(x + 3, 0), 6) / 6;
+            case MISH -> x * Math.tanh(Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))));
+            case CELU -> x < 0 ? a * Math.expm1(x / a) : x;
+            case SOFTSIGN -> x / (1 + Math.abs(x));
+            case HARDTANH -> x < HARDTANH_MIN ? HARDTANH_MIN : x > HARDTANH_MAX ? HARDTANH_MAX : x;
+            case THRESHOLDED_RELU -> x <= a ? 0 : x;
             default -> Double.NaN;
         };
     }
@@ -105,6 +112,16 @@ class VectorActivationsTest {
             case SELU -> Activation.SELU_SCALE * (x > 0 ? 1 : Activation.SELU_ALPHA * Math.exp(x));
             case SOFTPLUS -> sigmoid(x);
             case HARD_SIGMOID -> x > -3 && x < 3 ? 1.0 / 6 : 0;
+            case PRELU -> x > 0 ? 1 : a;
+            case HARDSWISH -> x < -3 ? 0 : x <= 3 ? x / 3 + 0.5 : 1;
+            case MISH -> {
+                double sp = Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))), t = Math.tanh(sp);
+                yield t + x * sigmoid(x) * (1 - t * t);
+            }
+            case CELU -> x > 0 ? 1 : Math.exp(x / a);
+            case SOFTSIGN -> 1 / ((1 + Math.abs(x)) * (1 + Math.abs(x)));
+            case HARDTANH -> x > HARDTANH_MIN && x < HARDTANH_MAX ? 1 : 0;
+            case THRESHOLDED_RELU -> x > a ? 1 : 0;
             default -> Double.NaN;
         };
     }
@@ -113,13 +130,20 @@ class VectorActivationsTest {
         return VectorActivations.forward(Activation.of(k), new float[1], new float[1], 0, 1);
     }
 
+    static final float HARDTANH_MIN = -0.5f, HARDTANH_MAX = 2f;
+
     static Activation withParam(Activation.Kind k) {
-        return k == Activation.Kind.ELU ? Activation.of(k, 0.7f) : k == Activation.Kind.LEAKY_RELU ? Activation.of(k, 0.2f)
-                : Activation.of(k);   // the others at their defaults, which the references below spell out
+        return switch (k) {
+            case ELU, CELU -> Activation.of(k, 0.7f);
+            case LEAKY_RELU, PRELU -> Activation.of(k, 0.2f);
+            case THRESHOLDED_RELU -> Activation.of(k, 0.3f);
+            case HARDTANH -> Activation.of(k, HARDTANH_MIN, HARDTANH_MAX);
+            default -> Activation.of(k);   // the others at their defaults, which the references below spell out
+        };
     }
 
     static boolean exactKind(Activation.Kind k) {
-        return switch (k) { case IDENTITY, RELU, LEAKY_RELU, RELU6 -> true; default -> false; };
+        return switch (k) { case IDENTITY, RELU, LEAKY_RELU, RELU6, PRELU, HARDTANH, THRESHOLDED_RELU -> true; default -> false; };
     }
 
     @ParameterizedTest
@@ -210,7 +234,14 @@ class VectorActivationsTest {
                 {6f, 0f},                                           // relu6
                 {Float.POSITIVE_INFINITY, -1.7580993f},             // selu
                 {Float.POSITIVE_INFINITY, 0f},                      // softplus
-                {1f, 0f}};                                          // hard_sigmoid
+                {1f, 0f},                                           // hard_sigmoid
+                {Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}, // prelu
+                {Float.POSITIVE_INFINITY, Float.NaN},               // hardswish
+                {Float.POSITIVE_INFINITY, Float.NaN},               // mish
+                {Float.POSITIVE_INFINITY, -1f},                     // celu
+                {Float.NaN, Float.NaN},                             // softsign
+                {1f, -1f},                                          // hardtanh
+                {Float.POSITIVE_INFINITY, 0f}};                     // thresholded_relu
         if (k.ordinal() < torchInf.length) {
             assertEquals(torchInf[k.ordinal()][0], y[1], 1e-6f, act + "(+Inf)");
             assertEquals(torchInf[k.ordinal()][1], y[2], 1e-6f, act + "(-Inf)");
@@ -219,7 +250,81 @@ class VectorActivationsTest {
         float[] dx = new float[x.length];
         if (!VectorActivations.backward(act, x, ones, dx, 0, x.length)) return;
         if (k != Activation.Kind.IDENTITY) assertTrue(Float.isNaN(dx[0]) && Float.isNaN(dx[4]), act + "' at NaN saved = " + dx[0]);
-        assertTrue(Float.isNaN(dx[3]), act + "' with NaN dy = " + dx[3]);
+        if (Float.isNaN(act.backward(1f, Float.NaN))) {   // x = 1 on a flat piece (hardtanh's max, a threshold): 0 whatever dy
+            assertTrue(Float.isNaN(dx[3]), act + "' with NaN dy = " + dx[3]);
+        } else {
+            assertEquals(0f, dx[3], act + "' on its flat piece with NaN dy");
+        }
+    }
+
+    /**
+     * Short and odd lengths (1, primes, 65, 127, 129: every tail, and ranges shorter than one
+     * vector), a NaN at the last element, against the double references; nothing written past the range.
+     */
+    @ParameterizedTest
+    @EnumSource(Activation.Kind.class)
+    void oddLengthsAndTails(Activation.Kind k) {
+        Assumptions.assumeTrue(hasVectorForm(k), k + " has no vector form (scalar fallback)");
+        Activation act = withParam(k);
+        SplittableRandom r = new SplittableRandom(11 + k.ordinal());
+        for (int n : new int[] {1, 2, 3, 5, 7, 13, 17, 31, 65, 127, 129}) {
+            float[] x = new float[n + 3], y = new float[n + 3], dy = new float[n + 3], dx = new float[n + 3];
+            for (int i = 0; i < x.length; i++) { x[i] = (float) r.nextDouble(-8, 8); dy[i] = (float) r.nextDouble(-2, 2); }
+            x[n - 1] = Float.NaN;
+            float[] saved = x.clone();
+            assertTrue(VectorActivations.forward(act, x, y, 0, n));
+            if (k.backwardInput() == Activation.BackwardInput.OUTPUT) System.arraycopy(y, 0, saved, 0, n);
+            boolean bwd = VectorActivations.backward(act, saved, dy, dx, 0, n);
+            for (int i = 0; i < n; i++) {
+                String at = act + " n=" + n + " at " + i + " x=" + x[i];
+                double ref = (float) fwdRef(k, act.alpha(), x[i]);
+                if (Double.isNaN(ref)) {
+                    assertTrue(Float.isNaN(y[i]), at + ": " + y[i] + ", expected NaN");
+                } else if (!(Math.abs(y[i] - ref) <= ATOL + REL * Math.abs(ref))) {
+                    fail(at + ": " + y[i] + ", double gives " + ref);
+                }
+                if (!bwd) continue;
+                double dref = k.backwardInput() == Activation.BackwardInput.OUTPUT
+                        ? dy[i] * act.derivative((double) saved[i]) : dy[i] * derivRef(k, act.alpha(), x[i]);
+                if (Float.isNaN(x[i])) {
+                    if (k != Activation.Kind.IDENTITY) assertTrue(Float.isNaN(dx[i]), at + ": dx " + dx[i] + ", expected NaN");
+                } else if (!(Math.abs(dx[i] - dref) <= ATOL + REL * Math.abs(dref) + 2e-7 * Math.abs(dy[i]))) {
+                    fail(at + ": dx " + dx[i] + ", double gives " + dref);
+                }
+            }
+            for (int i = n; i < x.length; i++) {
+                assertEquals(0f, y[i], act + " n=" + n + ": y written past the range");
+                if (bwd) assertEquals(0f, dx[i], act + " n=" + n + ": dx written past the range");
+            }
+        }
+    }
+
+    /**
+     * HardSigmoid's backward mask is decided in double (0 &lt; a·x + b &lt; 1 with a·x exact): the
+     * vector form must agree with the scalar one bit for bit at and around the kinks, where a float
+     * fma would round (x just below 3 with a = 1/6 gives a·x + b = 1 − 2.5e-8).
+     */
+    @Test
+    void hardSigmoidBackwardMaskIsTheScalarOne() {
+        for (Activation act : new Activation[] {Activation.hardSigmoid(), Activation.hardSigmoidOnnx(), Activation.hardSigmoid(0.3f, 0.1f)}) {
+            List<Float> xs = new ArrayList<>();
+            for (float k : new float[] {3f, -3f, 2.5f, -2.5f, (1 - act.b()) / act.a(), -act.b() / act.a()}) {
+                float v = k;
+                for (int i = 0; i < 40; i++) v = Math.nextDown(v);
+                for (int i = 0; i < 80; i++) { xs.add(v); v = Math.nextUp(v); }
+            }
+            for (float v : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f, 1f}) xs.add(v);
+            float[] x = new float[xs.size()], dy = new float[x.length], dx = new float[x.length];
+            for (int i = 0; i < x.length; i++) { x[i] = xs.get(i); dy[i] = 1f + i % 7; }
+            dy[3] = Float.NaN;
+            assertTrue(VectorActivations.backward(act, x, dy, dx, 0, x.length));
+            for (int i = 0; i < x.length; i++) {
+                float twin = act.backward(x[i], dy[i]);
+                if (Float.floatToIntBits(twin) != Float.floatToIntBits(dx[i])) {
+                    fail(act + "'(" + x[i] + ") dy=" + dy[i] + " = " + dx[i] + ", scalar gives " + twin);
+                }
+            }
+        }
     }
 
     // ------------------------------------------------------------------ the math functions themselves
