@@ -47,19 +47,20 @@ public final class GemmKernels {
         PIPELINED_64X64(GemmAlgorithm.PIPELINED, "pipelined_64x64", 64, 64, Dim3.of(128), 127, 16384),
         /**
          * Tensor cores, TF32 (gemm_tensor_core.cu): 128 x 128 block tile, 8 warps of 64 x 32 (4 x 2
-         * m16n16k8 fragments each), 256 threads; inputs converted with __float_to_tf32.
+         * m16n16k8 fragments each), 256 threads; inputs converted with __float_to_tf32. The
+         * tensor-core footprints: sm_90 ptxas (benchmarks/results/2026-12-01-static/gemm-tensor-core.md).
          */
         TF32_128X128(GemmAlgorithm.TENSOR_CORE, Precision.TF32, "tf32_128x128", 128, 128, Dim3.of(256), 128, 40960),
         /** Tensor cores, TF32: 128 x 64, 4 warps of 64 x 32, 128 threads. */
-        TF32_128X64(GemmAlgorithm.TENSOR_CORE, Precision.TF32, "tf32_128x64", 128, 64, Dim3.of(128), 160, 30720),
+        TF32_128X64(GemmAlgorithm.TENSOR_CORE, Precision.TF32, "tf32_128x64", 128, 64, Dim3.of(128), 162, 30720),
         /** Tensor cores, TF32: 64 x 64, 4 warps of 32 x 32, 128 threads. */
-        TF32_64X64(GemmAlgorithm.TENSOR_CORE, Precision.TF32, "tf32_64x64", 64, 64, Dim3.of(128), 115, 20480),
+        TF32_64X64(GemmAlgorithm.TENSOR_CORE, Precision.TF32, "tf32_64x64", 64, 64, Dim3.of(128), 114, 20480),
         /** Tensor cores, 3xTF32 (big·big + big·small + small·big): 128 x 128, 256 threads. */
-        TF32X3_128X128(GemmAlgorithm.TENSOR_CORE, Precision.FP32_3XTF32, "3xtf32_128x128", 128, 128, Dim3.of(256), 240, 40960),
+        TF32X3_128X128(GemmAlgorithm.TENSOR_CORE, Precision.FP32_3XTF32, "3xtf32_128x128", 128, 128, Dim3.of(256), 162, 40960),
         /** Tensor cores, 3xTF32: 128 x 64, 128 threads. */
-        TF32X3_128X64(GemmAlgorithm.TENSOR_CORE, Precision.FP32_3XTF32, "3xtf32_128x64", 128, 64, Dim3.of(128), 250, 30720),
+        TF32X3_128X64(GemmAlgorithm.TENSOR_CORE, Precision.FP32_3XTF32, "3xtf32_128x64", 128, 64, Dim3.of(128), 175, 30720),
         /** Tensor cores, 3xTF32: 64 x 64, 128 threads. */
-        TF32X3_64X64(GemmAlgorithm.TENSOR_CORE, Precision.FP32_3XTF32, "3xtf32_64x64", 64, 64, Dim3.of(128), 165, 20480);
+        TF32X3_64X64(GemmAlgorithm.TENSOR_CORE, Precision.FP32_3XTF32, "3xtf32_64x64", 64, 64, Dim3.of(128), 125, 20480);
 
         private final GemmAlgorithm algorithm;
         private final Precision precision;
