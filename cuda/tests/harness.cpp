@@ -8,7 +8,7 @@
 //     suite: real      every activation kernel (fwd/bwd, scalar/vec4) on several lengths and grids,
 //                      every GEMM and conv2d kernel configuration on a few shapes with every
 //                      epilogue field (harness_gemm_conv.inc), the second-generation conv kernels
-//                      (harness_conv_fast.inc), every CNN kernel (harness_cnn.inc: pooling, batch
+//                      (harness_conv_fast.inc), the tensor-core conv kernels (harness_conv_tc.inc), every CNN kernel (harness_cnn.inc: pooling, batch
 //                      norm, softmax, binary, concat), the per-channel PReLU kernels, plus the
 //                      correct barrier kernels; exit 0 iff every result matches
 //            selfcheck the emulator's own failure reports: partial barrier, a trap in one thread
@@ -20,6 +20,7 @@
 #include "jkernels/epilogue.cuh"
 #include "../conv/conv_fast_common.cuh"
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -259,12 +260,14 @@ void check_prelu_channels(long long n, long long channels, long long inner, unsi
 
 #include "harness_gemm_conv.inc"
 #include "harness_conv_fast.inc"
+#include "harness_conv_tc.inc"
 #include "harness_cnn.inc"
 #include "harness_wmma.inc"
 
 void suite_real() {
     suite_gemm_conv();
     suite_conv_fast();
+    suite_conv_tc();
     suite_cnn();
     suite_wmma();
     // Lengths: 1, primes, around the float4 boundary, more than one block, more than a grid-stride pass.

@@ -33,7 +33,7 @@ for rep in $(seq 1 "$REPEAT"); do
     /usr/bin/python3 "$repo/benchmarks/cpu-anchors.py" --threads $t --workloads "$WORKLOADS" \
         --out "$out/anchors-${t}t-r$rep.json" 2> "$out/anchors-${t}t-r$rep.log"
     for which in after before; do
-      jar=$AFTER_JAR; [ $which = before ] && jar=$BEFORE_JAR
+      jar=$AFTER_JAR; [ $which = before ] && jar=${BEFORE_JAR:-}
       [ -f "$jar" ] || continue
       load "rep $rep, $t thread(s): jkernels $which"
       "${java[@]}" -XX:ActiveProcessorCount=$t -jar "$jar" --backend cpu --workloads "$WORKLOADS" \
@@ -52,7 +52,8 @@ load "relu 64M: anchors"
     --only activation,copy --out "$out/anchors-relu64m.json" 2> "$out/anchors-relu64m.log"
 for which in after before; do
   jar=$AFTER_JAR; extra=(--max-elements 67108864)
-  [ $which = before ] && jar=$BEFORE_JAR && extra=()   # (the option is new; before, the CPU cap is 16 M)
+  [ $which = before ] && jar=${BEFORE_JAR:-} && extra=(${BEFORE_EXTRA:-})   # (the option is new; before, the CPU cap is 16 M)
+  [ -f "$jar" ] || continue
   load "relu 64M: jkernels $which"
   "${java[@]}" -jar "$jar" --backend cpu --workloads "$repo/benchmarks/cpu-workloads-relu64m.json" --only activation "${extra[@]}" \
       --anchors "$out/anchors-relu64m.json" --json "$out/bench-$which-relu64m.json" > "$out/report-$which-relu64m.md" \

@@ -190,7 +190,15 @@ public final class CpuBackend extends AbstractBackend {
         }
 
         float[] xs = data(x), ys = data(y);
-        chunked(xs.length, (from, to) -> ActivationRanges.forward(activation, xs, ys, from, to, vectorApi));
+        // The chunk loop written out here rather than through chunked(): one call level less above
+        // the vector loops, which C2 needs to inline the Vector API's chain (see VectorActivations.Kernel).
+        int n = xs.length, chunks = (n + ELEMENTWISE_CHUNK - 1) / ELEMENTWISE_CHUNK;
+        if (chunks <= 1) {
+            ActivationRanges.forward(activation, xs, ys, 0, n, vectorApi);
+        } else {
+            pool.forEach(chunks, c -> ActivationRanges.forward(activation, xs, ys, c * ELEMENTWISE_CHUNK,
+                    Math.min(n, (c + 1) * ELEMENTWISE_CHUNK), vectorApi));
+        }
     }
 
     @Override
@@ -205,7 +213,13 @@ public final class CpuBackend extends AbstractBackend {
         }
 
         float[] s = data(saved), g = data(dy), out = data(dx);
-        chunked(s.length, (from, to) -> ActivationRanges.backward(activation, s, g, out, from, to, vectorApi));
+        int n = s.length, chunks = (n + ELEMENTWISE_CHUNK - 1) / ELEMENTWISE_CHUNK;
+        if (chunks <= 1) {
+            ActivationRanges.backward(activation, s, g, out, 0, n, vectorApi);
+        } else {
+            pool.forEach(chunks, c -> ActivationRanges.backward(activation, s, g, out, c * ELEMENTWISE_CHUNK,
+                    Math.min(n, (c + 1) * ELEMENTWISE_CHUNK), vectorApi));
+        }
     }
 
     // ---- CNN ops (CpuPool2d, CpuNormalization, CpuElementwise) ------------------------------------

@@ -108,7 +108,11 @@ final class GemmKernel {
                 // of the vector length): no tails, and none of the tile's padding columns, which for
                 // the transcendental kinds cost as much as real ones (measured: up to a third more).
                 int lenV = Math.min(ldc, (len + VECTOR_ROUND - 1) / VECTOR_ROUND * VECTOR_ROUND);
-                for (int r = 0; r < rows; r++) ActivationRanges.forward(activation, acc, acc, r * ldc, r * ldc + lenV, true);
+                if (lenV == ldc) {   // rows back to back: one call for the tile (each call is a method-handle dispatch)
+                    ActivationRanges.forward(activation, acc, acc, 0, rows * ldc, true);
+                } else {
+                    for (int r = 0; r < rows; r++) ActivationRanges.forward(activation, acc, acc, r * ldc, r * ldc + lenV, true);
+                }
             }
             for (int r = 0; r < rows; r++) {
                 int base = off + (i0 + r) * rowStride + j0 * colStride;

@@ -3,6 +3,9 @@ package dev.jkernels.cpu;
 import static dev.jkernels.cpu.VectorMath.S;
 
 import dev.jkernels.Activation;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -29,16 +32,17 @@ import jdk.incubator.vector.VectorSpecies;
  * </ul>
  *
  * <p>Adding a kind: write {@code fooFwd(FloatVector x, float a, float b)} and {@code fooBwd(FloatVector
- * saved, FloatVector dy, float a, float b)} below, copy any kind's two loop methods (at the end)
- * with the names changed, and add one line for it in each switch of {@link #forward} and
- * {@link #backward}. A kind without a line returns false there, and the caller
+ * saved, FloatVector dy, float a, float b)} below and add its entry (two one-line loops) to
+ * {@link #kernels}. A kind without an entry returns
+ * false from {@link #forward} and {@link #backward}, and the caller
  * ({@link ActivationRanges}) runs the scalar definition instead: never wrong, only slower.
  *
- * <p>Why one loop method per kind rather than one loop calling a per-kind function object, or one
- * method holding every kind's loop: the Vector API only stays in registers when C2 inlines the
- * whole chain; a shared loop calling many different lambdas becomes megamorphic, and one big method
- * runs out of inlining budget; either way vectors get boxed (measured: sigmoid backward 4.4 ms against
- * 0.8 ms for 4 M floats, one thread).
+ * <p>Why one loop per kind, each behind a method handle, rather than one loop calling a per-kind
+ * function object, or one method holding every kind's loop: the Vector API only stays in registers
+ * when C2 inlines the whole chain below the loop; a shared loop calling many different lambdas
+ * becomes megamorphic, one big method runs out of inlining budget, and a loop inlined into its
+ * callers runs out of inline depth; each way vectors get boxed (measured: sigmoid backward 4.4 ms
+ * against 0.8 ms for 4 M floats, one thread; more at {@link Kernel}).
  */
 final class VectorActivations {
     private VectorActivations() {}
@@ -323,12 +327,15 @@ final class VectorActivations {
      * when the kind has no vector form (nothing is written then).
      */
     static boolean forward(Activation act, float[] x, float[] y, int from, int to) {
+        MethodHandle k = FWD[act.kind().ordinal()];
+        if (k == null) return false;
+        float a = paramA(act), b = paramB(act);
         int end = from + (to - from) / L * L;
-        if (!forwardFull(act, x, y, from, end)) return false;
+        if (end > from) runFwd(k, x, y, from, end, a, b);
         if (end < to) {
             float[] t = new float[L];
             System.arraycopy(x, end, t, 0, to - end);
-            forwardFull(act, t, t, 0, L);
+            runFwd(k, t, t, 0, L, a, b);
             System.arraycopy(t, 0, y, end, to - end);
         }
         return true;
@@ -336,124 +343,163 @@ final class VectorActivations {
 
     /** dx[i] = dy[i]·f′(saved[i]) for from ≤ i < to; false when the kind has no vector form. */
     static boolean backward(Activation act, float[] s, float[] g, float[] dx, int from, int to) {
+        MethodHandle k = BWD[act.kind().ordinal()];
+        if (k == null) return false;
+        float a = paramA(act), b = paramB(act);
         int end = from + (to - from) / L * L;
-        if (!backwardFull(act, s, g, dx, from, end)) return false;
+        if (end > from) runBwd(k, s, g, dx, from, end, a, b);
         if (end < to) {
             float[] ts = new float[L], tg = new float[L];
             System.arraycopy(s, end, ts, 0, to - end);
             System.arraycopy(g, end, tg, 0, to - end);
-            backwardFull(act, ts, tg, tg, 0, L);
+            runBwd(k, ts, tg, tg, 0, L, a, b);
             System.arraycopy(tg, 0, dx, end, to - end);
         }
         return true;
     }
 
-    /** forward over whole vectors: (to − from) is a multiple of the vector length. */
-    private static boolean forwardFull(Activation act, float[] x, float[] y, int from, int to) {
-        float a = paramA(act), b = paramB(act);
-        switch (act.kind()) {
-            case IDENTITY:
-                if (x != y) System.arraycopy(x, from, y, from, to - from);
-                return true;
-            case RELU:         reluFwd(x, y, from, to, a, b); return true;
-            case LEAKY_RELU:   leakyReluFwd(x, y, from, to, a, b); return true;
-            case ELU:          eluFwd(x, y, from, to, a, b); return true;
-            case SIGMOID:      sigmoidFwd(x, y, from, to, a, b); return true;
-            case TANH:         tanhFwd(x, y, from, to, a, b); return true;
-            case GELU:         geluFwd(x, y, from, to, a, b); return true;
-            case GELU_TANH:    geluTanhFwd(x, y, from, to, a, b); return true;
-            case SILU:         siluFwd(x, y, from, to, a, b); return true;
-            case RELU6:        relu6Fwd(x, y, from, to, a, b); return true;
-            case SELU:         seluFwd(x, y, from, to, a, b); return true;
-            case SOFTPLUS:     softplusFwd(x, y, from, to, a, b); return true;
-            case HARD_SIGMOID: hardSigmoidFwd(x, y, from, to, a, b); return true;
-            case PRELU:        preluFwd(x, y, from, to, a, b); return true;
-            case HARDSWISH:    hardswishFwd(x, y, from, to, a, b); return true;
-            case MISH:         mishFwd(x, y, from, to, a, b); return true;
-            case CELU:         celuFwd(x, y, from, to, a, b); return true;
-            case SOFTSIGN:     softsignFwd(x, y, from, to, a, b); return true;
-            case HARDTANH:     hardtanhFwd(x, y, from, to, a, b); return true;
-            case THRESHOLDED_RELU: thresholdedReluFwd(x, y, from, to, a, b); return true;
-            default: return false;
+    /**
+     * One loop object per kind, each kind's vector loop inside its methods, called through a method
+     * handle ({@link #FWD}, {@link #BWD}) that C2 cannot inline: every kind's loop is then compiled
+     * on its own, as the root of its own compilation. Why it matters: C2 inlines at most 15 calls
+     * deep, and the Vector API's own chain under each operation takes most of that; inlined into
+     * its callers (the chunk lambdas, the conv epilogue, the pool's worker) a loop ended up past
+     * that depth or past the caller's node budget, depending on what had been compiled first, and
+     * its vectors were boxed. Measured with a switch over static loop methods, 4 M floats:
+     * LeakyReLU after ReLU 3.4 ms against 0.66 ms, SiLU after six other kinds 24 ms against 2.1,
+     * GELU on two threads 17.9 ms against 2.7 with 67 MB allocated per call (boxes); with
+     * -XX:MaxInlineLevel=30 the slow cases disappeared. A handle call costs a few nanoseconds per
+     * range.
+     */
+    private abstract static class Kernel {
+        abstract void fwd(float[] x, float[] y, int i, int to, float a, float b);
+
+        abstract void bwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b);
+    }
+
+    private static final Kernel[] KERNELS = kernels();
+    private static final MethodHandle[] FWD = new MethodHandle[KERNELS.length], BWD = new MethodHandle[KERNELS.length];
+
+    static {
+        MethodType fwd = MethodType.methodType(void.class, float[].class, float[].class, int.class, int.class, float.class, float.class);
+        MethodType bwd = MethodType.methodType(void.class, float[].class, float[].class, float[].class, int.class, int.class, float.class,
+                float.class);
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            MethodHandle f = lookup.findVirtual(Kernel.class, "fwd", fwd), b = lookup.findVirtual(Kernel.class, "bwd", bwd);
+            for (int i = 0; i < KERNELS.length; i++) {
+                if (KERNELS[i] == null) continue;
+                FWD[i] = f.bindTo(KERNELS[i]);
+                BWD[i] = b.bindTo(KERNELS[i]);
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
         }
     }
 
-    /** backward over whole vectors. */
-    private static boolean backwardFull(Activation act, float[] s, float[] g, float[] dx, int from, int to) {
-        float a = paramA(act), b = paramB(act);
-        switch (act.kind()) {
-            case IDENTITY:
-                if (g != dx) System.arraycopy(g, from, dx, from, to - from);
-                return true;
-            case RELU:         reluBwd(s, g, dx, from, to, a, b); return true;
-            case LEAKY_RELU:   leakyReluBwd(s, g, dx, from, to, a, b); return true;
-            case ELU:          eluBwd(s, g, dx, from, to, a, b); return true;
-            case SIGMOID:      sigmoidBwd(s, g, dx, from, to, a, b); return true;
-            case TANH:         tanhBwd(s, g, dx, from, to, a, b); return true;
-            case GELU:         geluBwd(s, g, dx, from, to, a, b); return true;
-            case GELU_TANH:    geluTanhBwd(s, g, dx, from, to, a, b); return true;
-            case SILU:         siluBwd(s, g, dx, from, to, a, b); return true;
-            case RELU6:        relu6Bwd(s, g, dx, from, to, a, b); return true;
-            case SELU:         seluBwd(s, g, dx, from, to, a, b); return true;
-            case SOFTPLUS:     softplusBwd(s, g, dx, from, to, a, b); return true;
-            case HARD_SIGMOID: hardSigmoidBwd(s, g, dx, from, to, a, b); return true;
-            case PRELU:        preluBwd(s, g, dx, from, to, a, b); return true;
-            case HARDSWISH:    hardswishBwd(s, g, dx, from, to, a, b); return true;
-            case MISH:         mishBwd(s, g, dx, from, to, a, b); return true;
-            case CELU:         celuBwd(s, g, dx, from, to, a, b); return true;
-            case SOFTSIGN:     softsignBwd(s, g, dx, from, to, a, b); return true;
-            case HARDTANH:     hardtanhBwd(s, g, dx, from, to, a, b); return true;
-            case THRESHOLDED_RELU: thresholdedReluBwd(s, g, dx, from, to, a, b); return true;
-            default: return false;
+    private static void runFwd(MethodHandle h, float[] x, float[] y, int from, int to, float a, float b) {
+        try {
+            h.invokeExact(x, y, from, to, a, b);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
         }
     }
 
-    // One loop method per kind (each its own C2 compilation, small enough that every vector
-    // operation in it is inlined: one big method with every kind's loop ran out of inlining budget
-    // and boxed its vectors, 5-10x slower). Pure boilerplate: the maths is in the functions above.
-
-    private static void reluFwd(float[] x, float[] y, int i, int to, float a, float b) {
-        for (; i < to; i += L) reluFwd(ld(x, i), a, b).intoArray(y, i);
+    private static void runBwd(MethodHandle h, float[] s, float[] g, float[] dx, int from, int to, float a, float b) {
+        try {
+            h.invokeExact(s, g, dx, from, to, a, b);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
     }
 
-    private static void reluBwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
-        for (; i < to; i += L) reluBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);
-    }
-
-    private static void leakyReluFwd(float[] x, float[] y, int i, int to, float a, float b) {
-        for (; i < to; i += L) leakyReluFwd(ld(x, i), a, b).intoArray(y, i);
-    }
-
-    private static void leakyReluBwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
-        for (; i < to; i += L) leakyReluBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);
-    }
-
-    private static void eluFwd(float[] x, float[] y, int i, int to, float a, float b) {
-        for (; i < to; i += L) eluFwd(ld(x, i), a, b).intoArray(y, i);
-    }
-
-    private static void eluBwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
-        for (; i < to; i += L) eluBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);
-    }
-
-    private static void sigmoidFwd(float[] x, float[] y, int i, int to, float a, float b) {
-        for (; i < to; i += L) sigmoidFwd(ld(x, i), a, b).intoArray(y, i);
-    }
-
-    private static void sigmoidBwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
-        for (; i < to; i += L) sigmoidBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);
-    }
-
-    private static void tanhFwd(float[] x, float[] y, int i, int to, float a, float b) {
-        for (; i < to; i += L) tanhFwd(ld(x, i), a, b).intoArray(y, i);
-    }
-
-    private static void tanhBwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
-        for (; i < to; i += L) tanhBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);
-    }
-
-    private static void geluFwd(float[] x, float[] y, int i, int to, float a, float b) {
-        for (; i < to; i += L) geluFwd(ld(x, i), a, b).intoArray(y, i);
+    private static Kernel[] kernels() {
+        Kernel[] t = new Kernel[Activation.Kind.values().length];
+        t[Activation.Kind.IDENTITY.ordinal()] = new Kernel() {
+            @Override void fwd(float[] x, float[] y, int i, int to, float a, float b) { if (x != y) System.arraycopy(x, i, y, i, to - i); }
+            @Override void bwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) { if (g != dx) System.arraycopy(g, i, dx, i, to - i); }
+        };
+        t[Activation.Kind.RELU.ordinal()] = new Kernel() {
+            @Override void fwd(float[] x, float[] y, int i, int to, float a, float b) { for (; i < to; i += L) reluFwd(ld(x, i), a, b).intoArray(y, i); }
+            @Override void bwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) { for (; i < to; i += L) reluBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i); }
+        };
+        t[Activation.Kind.LEAKY_RELU.ordinal()] = new Kernel() {
+            @Override void fwd(float[] x, float[] y, int i, int to, float a, float b) { for (; i < to; i += L) leakyReluFwd(ld(x, i), a, b).intoArray(y, i); }
+            @Override void bwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) { for (; i < to; i += L) leakyReluBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i); }
+        };
+        t[Activation.Kind.ELU.ordinal()] = new Kernel() {
+            @Override void fwd(float[] x, float[] y, int i, int to, float a, float b) { for (; i < to; i += L) eluFwd(ld(x, i), a, b).intoArray(y, i); }
+            @Override void bwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) { for (; i < to; i += L) eluBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i); }
+        };
+        t[Activation.Kind.SIGMOID.ordinal()] = new Kernel() {
+            @Override void fwd(float[] x, float[] y, int i, int to, float a, float b) { for (; i < to; i += L) sigmoidFwd(ld(x, i), a, b).intoArray(y, i); }
+            @Override void bwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) { for (; i < to; i += L) sigmoidBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i); }
+        };
+        t[Activation.Kind.TANH.ordinal()] = new Kernel() {
+            @Override void fwd(float[] x, float[] y, int i, int to, float a, float b) { for (; i < to; i += L) tanhFwd(ld(x, i), a, b).intoArray(y, i); }
+            @Override void bwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) { for (; i < to; i += L) tanhBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i); }
+        };
+        t[Activation.Kind.GELU.ordinal()] = new Kernel() {
+            @Override void fwd(float[] x, float[] y, int i, int to, float a, float b) { for (; i < to; i += L) geluFwd(ld(x, i), a, b).intoArray(y, i); }
+            @Override void bwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) { geluBwd(s, g, dx, i, to, a, b); }
+        };
+        t[Activation.Kind.GELU_TANH.ordinal()] = new Kernel() {
+            @Override void fwd(float[] x, float[] y, int i, int to, float a, float b) { for (; i < to; i += L) geluTanhFwd(ld(x, i), a, b).intoArray(y, i); }
+            @Override void bwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) { for (; i < to; i += L) geluTanhBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i); }
+        };
+        t[Activation.Kind.SILU.ordinal()] = new Kernel() {
+            @Override void fwd(float[] x, float[] y, int i, int to, float a, float b) { for (; i < to; i += L) siluFwd(ld(x, i), a, b).intoArray(y, i); }
+            @Override void bwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) { for (; i < to; i += L) siluBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i); }
+        };
+        t[Activation.Kind.RELU6.ordinal()] = new Kernel() {
+            @Override void fwd(float[] x, float[] y, int i, int to, float a, float b) { for (; i < to; i += L) relu6Fwd(ld(x, i), a, b).intoArray(y, i); }
+            @Override void bwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) { for (; i < to; i += L) relu6Bwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i); }
+        };
+        t[Activation.Kind.SELU.ordinal()] = new Kernel() {
+            @Override void fwd(float[] x, float[] y, int i, int to, float a, float b) { for (; i < to; i += L) seluFwd(ld(x, i), a, b).intoArray(y, i); }
+            @Override void bwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) { for (; i < to; i += L) seluBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i); }
+        };
+        t[Activation.Kind.SOFTPLUS.ordinal()] = new Kernel() {
+            @Override void fwd(float[] x, float[] y, int i, int to, float a, float b) { for (; i < to; i += L) softplusFwd(ld(x, i), a, b).intoArray(y, i); }
+            @Override void bwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) { for (; i < to; i += L) softplusBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i); }
+        };
+        t[Activation.Kind.HARD_SIGMOID.ordinal()] = new Kernel() {
+            @Override void fwd(float[] x, float[] y, int i, int to, float a, float b) { for (; i < to; i += L) hardSigmoidFwd(ld(x, i), a, b).intoArray(y, i); }
+            @Override void bwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) { for (; i < to; i += L) hardSigmoidBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i); }
+        };
+        t[Activation.Kind.PRELU.ordinal()] = new Kernel() {
+            @Override void fwd(float[] x, float[] y, int i, int to, float a, float b) { for (; i < to; i += L) preluFwd(ld(x, i), a, b).intoArray(y, i); }
+            @Override void bwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) { for (; i < to; i += L) preluBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i); }
+        };
+        t[Activation.Kind.HARDSWISH.ordinal()] = new Kernel() {
+            @Override void fwd(float[] x, float[] y, int i, int to, float a, float b) { for (; i < to; i += L) hardswishFwd(ld(x, i), a, b).intoArray(y, i); }
+            @Override void bwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) { for (; i < to; i += L) hardswishBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i); }
+        };
+        t[Activation.Kind.MISH.ordinal()] = new Kernel() {
+            @Override void fwd(float[] x, float[] y, int i, int to, float a, float b) { for (; i < to; i += L) mishFwd(ld(x, i), a, b).intoArray(y, i); }
+            @Override void bwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) { for (; i < to; i += L) mishBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i); }
+        };
+        t[Activation.Kind.CELU.ordinal()] = new Kernel() {
+            @Override void fwd(float[] x, float[] y, int i, int to, float a, float b) { for (; i < to; i += L) celuFwd(ld(x, i), a, b).intoArray(y, i); }
+            @Override void bwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) { for (; i < to; i += L) celuBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i); }
+        };
+        t[Activation.Kind.SOFTSIGN.ordinal()] = new Kernel() {
+            @Override void fwd(float[] x, float[] y, int i, int to, float a, float b) { for (; i < to; i += L) softsignFwd(ld(x, i), a, b).intoArray(y, i); }
+            @Override void bwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) { for (; i < to; i += L) softsignBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i); }
+        };
+        t[Activation.Kind.HARDTANH.ordinal()] = new Kernel() {
+            @Override void fwd(float[] x, float[] y, int i, int to, float a, float b) { for (; i < to; i += L) hardtanhFwd(ld(x, i), a, b).intoArray(y, i); }
+            @Override void bwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) { for (; i < to; i += L) hardtanhBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i); }
+        };
+        t[Activation.Kind.THRESHOLDED_RELU.ordinal()] = new Kernel() {
+            @Override void fwd(float[] x, float[] y, int i, int to, float a, float b) { for (; i < to; i += L) thresholdedReluFwd(ld(x, i), a, b).intoArray(y, i); }
+            @Override void bwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) { for (; i < to; i += L) thresholdedReluBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i); }
+        };
+        return t;
     }
 
     /**
@@ -476,110 +522,6 @@ final class VectorActivations {
 
     private static void geluBwdCdfPass(float[] s, float[] g, float[] part, int i, int to, float a, float b) {
         for (int o = 0; i < to; i += L, o += L) geluBwdCdf(ld(s, i), ld(g, i), ld(part, o), a, b).intoArray(part, o);
-    }
-
-    private static void geluTanhFwd(float[] x, float[] y, int i, int to, float a, float b) {
-        for (; i < to; i += L) geluTanhFwd(ld(x, i), a, b).intoArray(y, i);
-    }
-
-    private static void geluTanhBwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
-        for (; i < to; i += L) geluTanhBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);
-    }
-
-    private static void siluFwd(float[] x, float[] y, int i, int to, float a, float b) {
-        for (; i < to; i += L) siluFwd(ld(x, i), a, b).intoArray(y, i);
-    }
-
-    private static void siluBwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
-        for (; i < to; i += L) siluBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);
-    }
-
-    private static void relu6Fwd(float[] x, float[] y, int i, int to, float a, float b) {
-        for (; i < to; i += L) relu6Fwd(ld(x, i), a, b).intoArray(y, i);
-    }
-
-    private static void relu6Bwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
-        for (; i < to; i += L) relu6Bwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);
-    }
-
-    private static void seluFwd(float[] x, float[] y, int i, int to, float a, float b) {
-        for (; i < to; i += L) seluFwd(ld(x, i), a, b).intoArray(y, i);
-    }
-
-    private static void seluBwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
-        for (; i < to; i += L) seluBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);
-    }
-
-    private static void softplusFwd(float[] x, float[] y, int i, int to, float a, float b) {
-        for (; i < to; i += L) softplusFwd(ld(x, i), a, b).intoArray(y, i);
-    }
-
-    private static void softplusBwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
-        for (; i < to; i += L) softplusBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);
-    }
-
-    private static void hardSigmoidFwd(float[] x, float[] y, int i, int to, float a, float b) {
-        for (; i < to; i += L) hardSigmoidFwd(ld(x, i), a, b).intoArray(y, i);
-    }
-
-    private static void preluFwd(float[] x, float[] y, int i, int to, float a, float b) {
-        for (; i < to; i += L) preluFwd(ld(x, i), a, b).intoArray(y, i);
-    }
-
-    private static void preluBwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
-        for (; i < to; i += L) preluBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);
-    }
-
-    private static void hardswishFwd(float[] x, float[] y, int i, int to, float a, float b) {
-        for (; i < to; i += L) hardswishFwd(ld(x, i), a, b).intoArray(y, i);
-    }
-
-    private static void hardswishBwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
-        for (; i < to; i += L) hardswishBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);
-    }
-
-    private static void mishFwd(float[] x, float[] y, int i, int to, float a, float b) {
-        for (; i < to; i += L) mishFwd(ld(x, i), a, b).intoArray(y, i);
-    }
-
-    private static void mishBwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
-        for (; i < to; i += L) mishBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);
-    }
-
-    private static void celuFwd(float[] x, float[] y, int i, int to, float a, float b) {
-        for (; i < to; i += L) celuFwd(ld(x, i), a, b).intoArray(y, i);
-    }
-
-    private static void celuBwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
-        for (; i < to; i += L) celuBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);
-    }
-
-    private static void softsignFwd(float[] x, float[] y, int i, int to, float a, float b) {
-        for (; i < to; i += L) softsignFwd(ld(x, i), a, b).intoArray(y, i);
-    }
-
-    private static void softsignBwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
-        for (; i < to; i += L) softsignBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);
-    }
-
-    private static void hardtanhFwd(float[] x, float[] y, int i, int to, float a, float b) {
-        for (; i < to; i += L) hardtanhFwd(ld(x, i), a, b).intoArray(y, i);
-    }
-
-    private static void hardtanhBwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
-        for (; i < to; i += L) hardtanhBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);
-    }
-
-    private static void thresholdedReluFwd(float[] x, float[] y, int i, int to, float a, float b) {
-        for (; i < to; i += L) thresholdedReluFwd(ld(x, i), a, b).intoArray(y, i);
-    }
-
-    private static void thresholdedReluBwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
-        for (; i < to; i += L) thresholdedReluBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);
-    }
-
-    private static void hardSigmoidBwd(float[] s, float[] g, float[] dx, int i, int to, float a, float b) {
-        for (; i < to; i += L) hardSigmoidBwd(ld(s, i), ld(g, i), a, b).intoArray(dx, i);
     }
 
     private static FloatVector ld(float[] a, int i) { return FloatVector.fromArray(S, a, i); }

@@ -290,12 +290,7 @@ final class VectorConvKernel {
             GemmKernel.Epilogue e = new GemmKernel.Epilogue(out, image * k * pq, pq, 1, 1f, 0f, bias, 0, true, act, true);
             for (int kb = 0; kb < kBlocks; kb++) {
                 int k0 = kb * MR, rows = Math.min(MR, k - k0);
-                for (int oy = oy0; oy < oy1; oy++) {
-                    int rowBase = (oy - oy0) * sh * wq, co = (oy - oy0) * q;
-                    for (int tile = 0; tile < tiles; tile++) {
-                        microKernelTaps(w, k0 * crs, crs, rows, pl, rowBase + tile * NR, tap, acc, co + tile * NR, ldc);
-                    }
-                }
+                microKernelTaps(w, k0 * crs, crs, rows, pl, tap, acc, ldc, oy1 - oy0, tiles, sh * wq, q);
                 e.storeTile(k0, rows, oy0 * q, span, acc, ldc);
             }
         });
@@ -303,41 +298,49 @@ final class VectorConvKernel {
 
     /**
      * The micro-kernel's 8 × NR tile with B read through tap offsets: B(t, j) = b[bo + tap[t] + j];
-     * A(r, t) = a[ao + r·lda + t] as in {@link #microKernelRows}. Stores (not adds) the tile.
+     * A(r, t) = a[ao + r·lda + t] as in {@link #microKernelRows}. Stores (not adds) the tile, for
+     * every tile of {@code tileRows} output rows × {@code tiles} tiles per row (tile (y, x): B at
+     * y·bRow + x·NR, C at y·cRow + x·NR) in one call: a first layer's reduction is 9 to 147 taps,
+     * and one call per tile spent about a quarter of the conv in call and set-up (JFR, 64×1×28×28).
      */
-    private static void microKernelTaps(float[] a, int ao, int lda, int rows, float[] b, int bo, int[] tap, float[] c,
-                                        int co, int ldc) {
+    private static void microKernelTaps(float[] a, int ao, int lda, int rows, float[] b, int[] tap, float[] c, int ldc,
+                                        int tileRows, int tiles, int bRow, int cRow) {
         final jdk.incubator.vector.VectorSpecies<Float> sp = VectorGemmKernel.S;
         final int w = sp.length(), kc = tap.length;
         int last = rows - 1;
         int a0 = ao, a1 = ao + Math.min(1, last) * lda, a2 = ao + Math.min(2, last) * lda, a3 = ao + Math.min(3, last) * lda;
         int a4 = ao + Math.min(4, last) * lda, a5 = ao + Math.min(5, last) * lda, a6 = ao + Math.min(6, last) * lda;
         int a7 = ao + Math.min(7, last) * lda;
-        FloatVector c00 = FloatVector.zero(sp), c01 = FloatVector.zero(sp), c10 = FloatVector.zero(sp), c11 = FloatVector.zero(sp);
-        FloatVector c20 = FloatVector.zero(sp), c21 = FloatVector.zero(sp), c30 = FloatVector.zero(sp), c31 = FloatVector.zero(sp);
-        FloatVector c40 = FloatVector.zero(sp), c41 = FloatVector.zero(sp), c50 = FloatVector.zero(sp), c51 = FloatVector.zero(sp);
-        FloatVector c60 = FloatVector.zero(sp), c61 = FloatVector.zero(sp), c70 = FloatVector.zero(sp), c71 = FloatVector.zero(sp);
-        for (int p = 0; p < kc; p++) {
-            int at = bo + tap[p];
-            FloatVector b0 = FloatVector.fromArray(sp, b, at), b1 = FloatVector.fromArray(sp, b, at + w);
-            FloatVector x;
-            x = FloatVector.broadcast(sp, a[a0 + p]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(sp, a[a1 + p]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(sp, a[a2 + p]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(sp, a[a3 + p]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(sp, a[a4 + p]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(sp, a[a5 + p]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
-            x = FloatVector.broadcast(sp, a[a6 + p]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
-            x = FloatVector.broadcast(sp, a[a7 + p]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+        for (int ty = 0; ty < tileRows; ty++) {
+            for (int tx = 0; tx < tiles; tx++) {
+                int bo = ty * bRow + tx * NR, co = ty * cRow + tx * NR;
+                FloatVector c00 = FloatVector.zero(sp), c01 = FloatVector.zero(sp), c10 = FloatVector.zero(sp), c11 = FloatVector.zero(sp);
+                FloatVector c20 = FloatVector.zero(sp), c21 = FloatVector.zero(sp), c30 = FloatVector.zero(sp), c31 = FloatVector.zero(sp);
+                FloatVector c40 = FloatVector.zero(sp), c41 = FloatVector.zero(sp), c50 = FloatVector.zero(sp), c51 = FloatVector.zero(sp);
+                FloatVector c60 = FloatVector.zero(sp), c61 = FloatVector.zero(sp), c70 = FloatVector.zero(sp), c71 = FloatVector.zero(sp);
+                for (int p = 0; p < kc; p++) {
+                    int at = bo + tap[p];
+                    FloatVector b0 = FloatVector.fromArray(sp, b, at), b1 = FloatVector.fromArray(sp, b, at + w);
+                    FloatVector x;
+                    x = FloatVector.broadcast(sp, a[a0 + p]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+                    x = FloatVector.broadcast(sp, a[a1 + p]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+                    x = FloatVector.broadcast(sp, a[a2 + p]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+                    x = FloatVector.broadcast(sp, a[a3 + p]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+                    x = FloatVector.broadcast(sp, a[a4 + p]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+                    x = FloatVector.broadcast(sp, a[a5 + p]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+                    x = FloatVector.broadcast(sp, a[a6 + p]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+                    x = FloatVector.broadcast(sp, a[a7 + p]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+                }
+                c00.intoArray(c, co); c01.intoArray(c, co + w);
+                c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + w);
+                c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + w);
+                c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + w);
+                c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + w);
+                c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + w);
+                c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + w);
+                c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + w);
+            }
         }
-        c00.intoArray(c, co); c01.intoArray(c, co + w);
-        c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + w);
-        c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + w);
-        c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + w);
-        c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + w);
-        c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + w);
-        c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + w);
-        c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + w);
     }
 
     // --------------------------------------------------------------------------------------- NHWC
@@ -389,7 +392,7 @@ final class VectorConvKernel {
                 for (int s = 0; s < ns; s++) {
                     int bo = (s0 + s) * NR * rsc + pc * NR;
                     for (int r0 = 0; r0 < rowsPad; r0 += MR) {
-                        VectorGemmKernel.microKernel(aBlock, r0 * kc, bp, bo, kc, acc, r0 * ldc + s * NR, ldc);
+                        VectorGemmKernel.microKernel(aBlock, r0 * kc, bp, bo, kc, acc, r0 * ldc + s * NR, ldc, true);
                     }
                 }
             }

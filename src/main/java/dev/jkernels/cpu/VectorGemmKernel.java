@@ -49,36 +49,54 @@ final class VectorGemmKernel {
 
     static String describe() { return "Vector API " + S + ", micro-tile " + MR + "x" + NR; }
 
+    /**
+     * Packing buffers kept by the calling thread between calls, and each worker's accumulator
+     * tile: a fresh {@code new float[]} per call and task is zeroed by the JVM first, which cost
+     * 5-8 % of a 1024³ product (12 MB zeroed per 7.5 ms call: 8 MB of packed panels, 16 × 256 KB
+     * of accumulators). Panels up to {@link #KEEP_FLOATS} floats are kept (16 MB each, per thread
+     * that calls GEMM); larger ones are allocated per call. The accumulators need no zeroing at
+     * all: the first KC slice stores its sums instead of adding them.
+     */
+    private static final int KEEP_FLOATS = 1 << 22;
+    private static final ThreadLocal<float[][]> PACK = ThreadLocal.withInitial(() -> new float[2][]);
+    private static final ThreadLocal<float[]> ACC = new ThreadLocal<>();
+
+    private static float[] packBuffer(int which, long size) {
+        if (size > KEEP_FLOATS) return new float[Math.toIntExact(size)];
+        float[][] kept = PACK.get();
+        if (kept[which] == null || kept[which].length < size) kept[which] = new float[(int) size];
+        return kept[which];
+    }
+
     static void multiply(int m, int n, int k, GemmKernel.RowBlockSource a, GemmKernel.RowSource b,
                          GemmKernel.Epilogue e, WorkerPool pool) {
         WorkerPool exec = (long) m * n * k >= GemmKernel.PARALLEL_MIN_FMAS ? pool : null;
         int nBlocks = (n + NC - 1) / NC;
         int mBlocks = (m + MR - 1) / MR;
 
-        float[][] aPacked = new float[mBlocks][];
+        // A: one [k][MR] panel per MR-row block, panel ib at ib·k·MR (rows past m zero).
+        float[] aPacked = packBuffer(0, (long) mBlocks * k * MR);
         GemmKernel.run(exec, mBlocks, ib -> {
-            float[] panel = new float[k * MR];
-            a.packRowBlock(ib * MR, Math.min(MR, m - ib * MR), k, panel);
-            aPacked[ib] = panel;
+            int rows = Math.min(MR, m - ib * MR), o = ib * k * MR;
+            if (rows < MR) java.util.Arrays.fill(aPacked, o, o + k * MR, 0f);
+            packRowBlock(a, ib * MR, rows, k, aPacked, o);
         });
 
-        // B: per column block, strips of NR columns, each [k][NR].
-        float[][] bPacked = new float[nBlocks][];
+        // B: per column block (block jb at jb·NC·k), strips of NR columns, each [k][NR] (columns past n zero).
+        long bSize = (long) (nBlocks - 1) * NC * k + (long) roundUp(n - (nBlocks - 1) * NC, NR) * k;
+        float[] bPacked = packBuffer(1, bSize);
         int pChunk = 128;
         int pChunks = (k + pChunk - 1) / pChunk;
-        for (int jb = 0; jb < nBlocks; jb++) {
-            int len = Math.min(NC, n - jb * NC);
-            bPacked[jb] = new float[roundUp(len, NR) * k];
-        }
         GemmKernel.run(exec, nBlocks * pChunks, t -> {
             int jb = t / pChunks, p0 = (t % pChunks) * pChunk, pEnd = Math.min(k, p0 + pChunk);
-            int j0 = jb * NC, len = Math.min(NC, n - j0);
+            int j0 = jb * NC, len = Math.min(NC, n - j0), bo = jb * NC * k;
             float[] row = new float[len];
-            float[] panel = bPacked[jb];
             for (int p = p0; p < pEnd; p++) {
                 b.packRow(p, j0, len, row);
                 for (int s = 0; s * NR < len; s++) {
-                    System.arraycopy(row, s * NR, panel, s * NR * k + p * NR, Math.min(NR, len - s * NR));
+                    int w = Math.min(NR, len - s * NR), at = bo + s * NR * k + p * NR;
+                    System.arraycopy(row, s * NR, bPacked, at, w);
+                    if (w < NR) java.util.Arrays.fill(bPacked, at + w, at + NR, 0f);
                 }
             }
         });
@@ -88,30 +106,50 @@ final class VectorGemmKernel {
             int it = t / nBlocks, jb = t % nBlocks;
             int i0 = it * MC, rows = Math.min(MC, m - i0);
             int j0 = jb * NC, len = Math.min(NC, n - j0);
-            tile(i0, rows, j0, len, k, aPacked, bPacked[jb], e);
+            tile(i0, rows, j0, len, k, aPacked, bPacked, jb * NC * k, e);
         });
+    }
+
+    /** {@link GemmKernel.RowBlockSource#packRowBlock} into {@code dst} at {@code off}. */
+    private static void packRowBlock(GemmKernel.RowBlockSource a, int i0, int rows, int k, float[] dst, int off) {
+        if (a instanceof GemmKernel.Strided st) {
+            float[] d = st.data();
+            int cs = st.colStride();
+            for (int r = 0; r < rows; r++) {
+                int base = st.off() + (i0 + r) * st.rowStride();
+                for (int p = 0; p < k; p++) dst[off + p * MR + r] = d[base + p * cs];
+            }
+        } else {
+            float[] panel = new float[k * MR];
+            a.packRowBlock(i0, rows, k, panel);
+            System.arraycopy(panel, 0, dst, off, k * MR);
+        }
     }
 
     private static int roundUp(int x, int to) { return (x + to - 1) / to * to; }
 
-    private static void tile(int i0, int rows, int j0, int len, int k, float[][] aPacked, float[] bPanel,
+    private static void tile(int i0, int rows, int j0, int len, int k, float[] aPacked, float[] bPacked, int bOff,
                              GemmKernel.Epilogue e) {
         int rowsPad = roundUp(rows, MR), ldc = roundUp(len, NR);
-        float[] acc = new float[rowsPad * ldc];
+        float[] acc = ACC.get();
+        if (acc == null || acc.length < rowsPad * ldc) {
+            acc = new float[Math.max(rowsPad * ldc, roundUp(MC, MR) * roundUp(NC, NR))];
+            ACC.set(acc);
+        }
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc);
             for (int s = 0; s < ldc / NR; s++) {
-                int bo = s * NR * k + pc * NR;
+                int bo = bOff + s * NR * k + pc * NR;
                 for (int r0 = 0; r0 < rowsPad; r0 += MR) {
-                    microKernel(aPacked[(i0 + r0) / MR], pc * MR, bPanel, bo, kc, acc, r0 * ldc + s * NR, ldc);
+                    microKernel(aPacked, ((i0 + r0) / MR) * k * MR + pc * MR, bPacked, bo, kc, acc, r0 * ldc + s * NR, ldc, pc > 0);
                 }
             }
         }
         e.storeTile(i0, rows, j0, len, acc, ldc);
     }
 
-    /** acc[8 × NR tile at co, row stride ldc] += A panel [kc][8] · B strip [kc][NR]. */
-    static void microKernel(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc) {
+    /** acc[8 × NR tile at co, row stride ldc] += A panel [kc][8] · B strip [kc][NR] when {@code add}; = when not (no zeroing needed). */
+    static void microKernel(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc, boolean add) {
         final int w = S.length();
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
@@ -132,6 +170,17 @@ final class VectorGemmKernel {
         }
         // Written out, not through a helper taking vectors: if C2 does not inline such a helper the
         // accumulators escape and every FMA above allocates a box (measured: 12 against 110 GFLOP/s).
+        if (!add) {
+            c00.intoArray(c, co); c01.intoArray(c, co + w);
+            c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + w);
+            c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + w);
+            c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + w);
+            c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + w);
+            c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + w);
+            c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + w);
+            c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + w);
+            return;
+        }
         int at;
         at = co; c00.add(FloatVector.fromArray(S, c, at)).intoArray(c, at); c01.add(FloatVector.fromArray(S, c, at + w)).intoArray(c, at + w);
         at = co + ldc; c10.add(FloatVector.fromArray(S, c, at)).intoArray(c, at); c11.add(FloatVector.fromArray(S, c, at + w)).intoArray(c, at + w);

@@ -3,12 +3,20 @@ package dev.jkernels.cpu;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 
 /**
- * The CPU backend's own fork-join pool. {@link #forEach} splits a range of independent tasks over
- * it; a call made from inside one of its own tasks runs inline, so nested parallel loops (a conv
- * calling the GEMM) never wait on themselves.
+ * The CPU backend's own fork-join pool. {@link #forEach} hands a range of independent tasks to
+ * min(threads, count) workers that take the next index from a shared counter (the calling thread
+ * is one of them): a worker slowed by another process on its core simply takes fewer tasks. A call
+ * made from inside one of its own tasks runs inline, so nested parallel loops (a conv calling the
+ * GEMM) never wait on themselves.
+ *
+ * <p>Flat on purpose: the body runs two calls below the worker's {@code compute}, not under a
+ * recursive binary split (compute → invokeAll → … → compute). C2 inlines at most 15 calls deep, and
+ * the Vector API loops the bodies call need most of that (measured: sigmoid, ELU, GELU, SiLU over
+ * 4 M floats on 2 threads 2-3× slower than on one under the recursive split, their vectors boxed).
  */
 final class WorkerPool {
     private final ForkJoinPool pool;
@@ -16,9 +24,10 @@ final class WorkerPool {
 
     WorkerPool(int threads) {
         this.threads = threads;
+        AtomicInteger names = new AtomicInteger();
         this.pool = threads == 1 ? null : new ForkJoinPool(threads, p -> {
             var t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(p);
-            t.setName("jkernels-cpu-" + t.getPoolIndex());
+            t.setName("jkernels-cpu-" + names.getAndIncrement());   // (getPoolIndex() is 0 before the thread registers)
             t.setDaemon(true);
             return t;
         }, null, false);
@@ -33,30 +42,70 @@ final class WorkerPool {
             for (int i = 0; i < count; i++) body.accept(i);
             return;
         }
-        pool.invoke(new Range(0, count, body));
+        pool.invoke(new Split(count, body, Math.min(threads, count)));
     }
 
     void shutdown() {
         if (pool != null) pool.shutdown();
     }
 
-    private static final class Range extends RecursiveAction {
-        private final int from, to;
+    /** Forks workers − 1 {@link Worker}s, works itself, then joins them (an exception in any one propagates). */
+    private static final class Split extends RecursiveAction {
+        private final int count, workers;
         private final IntConsumer body;
 
-        Range(int from, int to, IntConsumer body) {
-            this.from = from;
-            this.to = to;
+        Split(int count, IntConsumer body, int workers) {
+            this.count = count;
             this.body = body;
+            this.workers = workers;
         }
 
         @Override protected void compute() {
-            if (to - from == 1) {
-                body.accept(from);
-                return;
+            AtomicInteger next = new AtomicInteger();
+            Worker[] others = new Worker[workers - 1];
+            for (int w = 0; w < others.length; w++) others[w] = (Worker) new Worker(next, count, body).fork();
+            Throwable failure = null;
+            try {
+                Worker.drain(next, count, body);
+            } catch (Throwable t) {
+                next.set(count);   // the others stop taking tasks
+                failure = t;
             }
-            int mid = (from + to) >>> 1;
-            invokeAll(new Range(from, mid, body), new Range(mid, to, body));
+            for (Worker w : others) {
+                try {
+                    w.join();
+                } catch (Throwable t) {
+                    if (failure == null) failure = t;
+                }
+            }
+            if (failure instanceof RuntimeException e) throw e;
+            if (failure instanceof Error e) throw e;
+            if (failure != null) throw new RuntimeException(failure);
+        }
+    }
+
+    private static final class Worker extends RecursiveAction {
+        private final AtomicInteger next;
+        private final int count;
+        private final IntConsumer body;
+
+        Worker(AtomicInteger next, int count, IntConsumer body) {
+            this.next = next;
+            this.count = count;
+            this.body = body;
+        }
+
+        static void drain(AtomicInteger next, int count, IntConsumer body) {
+            for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) body.accept(i);
+        }
+
+        @Override protected void compute() {
+            try {
+                drain(next, count, body);
+            } catch (RuntimeException | Error e) {
+                next.set(count);
+                throw e;
+            }
         }
     }
 }
