@@ -149,6 +149,14 @@ class PrecisionSpecTest {
                 assertArrayEquals(want.toArray(), got, "Sequential's fused GEMM + ReLU in TF32");
                 assertFalse(java.util.Arrays.equals(fp32.toArray(), got), "and not in FP32");
             }
+            // ResNet's basic block passes its precision to every conv of both paths.
+            try (Sequential s = new Sequential(dev.jkernels.nn.ResidualBlock.basic(4, 8, 2, dev.jkernels.Layout.NCHW, Precision.TF32))) {
+                String d = s.describe(1, 4, 6, 6);
+                assertEquals(3, d.split("\\[TF32\\]", -1).length - 1, "three convs in TF32 (projection, two 3x3): " + d);
+            }
+            try (Sequential s = new Sequential(dev.jkernels.nn.ResidualBlock.basic(4, 8, 2, dev.jkernels.Layout.NCHW))) {
+                assertFalse(s.describe(1, 4, 6, 6).contains("TF32"), "no precision asked");
+            }
             // A folded batch norm keeps the conv's precision.
             Conv2d c = Conv2d.builder(3, 8, 3).precision(Precision.TF32).build();
             try (Sequential s = new Sequential(c, new dev.jkernels.nn.BatchNorm2d(8))) {
