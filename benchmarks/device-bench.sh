@@ -19,7 +19,7 @@
 # BENCH_SWEEP_ARGS (extra sweep options, e.g. "--only gemm"), BENCH_LIMIT_S (default 220 for both
 # steps together: stopped before run.sh's own limit so the tables still print), BENCH_ARGS (harness
 # options; default: every GEMM variant beside AUTO and cuBLAS, llm.c style, so each step of the kernel
-# is measured).
+# is measured, and every precision: FP32, TF32, FP32_3XTF32).
 #
 # Locally, to check the plumbing on the CPU:
 #   DEVICE_CLASSPATH=benchmarks/target/dist/jkernels-benchmarks.jar DEVICE_OUT=/tmp/out \
@@ -33,7 +33,9 @@ limit=${BENCH_LIMIT_S:-220}
 if [[ -z ${BENCH_ARGS+set} ]]; then
     # conv2d in the harness: AUTO and Winograd (where it applies: the 3x3 stride-1 layers); the sweep times
     # every conv kernel configuration (first and pipelined implicit GEMM tiles, Winograd, depthwise).
-    BENCH_ARGS="--gemm-algorithms AUTO,NAIVE,TILED,REGISTER_BLOCKED,WARP_TILED,PIPELINED --conv-algorithms WINOGRAD"
+    # Every precision: TF32 rows beside cuBLAS in TF32 tensor-op math and cuDNN with allow_tf32 (anchors.py's
+    # tf32 part), FP32_3XTF32 rows beside cuBLAS SGEMM and cuDNN FP32.
+    BENCH_ARGS="--gemm-algorithms AUTO,NAIVE,TILED,REGISTER_BLOCKED,WARP_TILED,PIPELINED --conv-algorithms WINOGRAD --precisions FP32,TF32,FP32_3XTF32"
     # A rehearsal on the emulated CUDA driver (run.sh with REHEARSAL_DRIVER_DIR): the small list, so
     # that GEMM (every variant beside cuBLAS), conv and fused conv all run on the CPU emulator in time.
     # The harness labels everything measured there as not a GPU figure.

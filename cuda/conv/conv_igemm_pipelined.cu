@@ -36,27 +36,13 @@
 // each ~165-185 registers (64 accumulators, 16 fragment and 16 staging registers, the gather's
 // addresses): 8 warps per SM for 128 x 128 (capping it at 128 registers spills), 12 and 10 for the
 // others; a k-tile is 1024 FMAs per thread, which hides the staged loads of the next one.
-// (benchmarks/results/2026-12-01-static/conv.md has the figures.)
-#include "conv_fast_common.cuh"
+// (benchmarks/results/2026-12-01-static/conv.md has the figures.) The row table, the gather and the
+// register staging live in conv_igemm_loader.cuh, shared with the tensor-core variant
+// (conv_igemm_tensor_core.cu); this kernel's SASS is byte-identical to what it was before the split.
+#include "conv_igemm_loader.cuh"
 
 namespace jk {
 namespace conv_igemm_kernels {
-
-using conv_fast::inside;
-
-// A mixed-radix counter (d0 fastest, base b0; d1 base b1; d2 unbounded) advanced by a constant step.
-struct Radix {
-    int d0, d1, d2;
-    JK_HD void add(int s0, int s1, int s2, int b0, int b1) {
-        d0 += s0;
-        int carry = d0 >= b0 ? 1 : 0;
-        d0 -= carry * b0;
-        d1 += s1 + carry;
-        carry = d1 >= b1 ? 1 : 0;
-        d1 -= carry * b1;
-        d2 += s2 + carry;
-    }
-};
 
 template <int BM, int BN, int BK, bool NHWC>
 __device__ __forceinline__ void conv_igemm(const float* __restrict__ input, const float* __restrict__ filtersB,
@@ -66,18 +52,12 @@ __device__ __forceinline__ void conv_igemm(const float* __restrict__ input, cons
                                            const Epilogue& ep) {
     constexpr int TM = 8, TN = 8;
     constexpr int THREADS = (BM / TM) * (BN / TN);
-    constexpr int AW = NHWC ? 4 : 1;          // floats per gathered unit
-    constexpr int ACOLS = BK / AW;            // units per tile row
-    constexpr int ROWS_PER_PASS = THREADS / ACOLS;
-    constexpr int A_LOADS = BM / ROWS_PER_PASS;
-    constexpr int B_LOADS = BK * BN / 4 / THREADS;
+    using Loader = conv_igemm::Loader<BM, BN, BK, THREADS, NHWC>;
     // Row padding of As, a multiple of 4 (float4 fragment reads stay aligned) chosen so that a warp's
     // transposed stores are conflict-free: in NCHW a warp stores 32 / ROWS_PER_PASS columns j of
     // ROWS_PER_PASS consecutive m each, so column j must start ROWS_PER_PASS banks after column j - 1;
     // in NHWC it stores 32 consecutive m (or two runs of 16, four columns apart: 4·68 ≡ 16 banks).
-    constexpr int LDA = BM + (NHWC ? 4 : ROWS_PER_PASS);
-    static_assert(THREADS % ACOLS == 0 && BM % ROWS_PER_PASS == 0, "the gather map must tile the A tile");
-    static_assert(B_LOADS * THREADS * 4 == BK * BN, "the B tile splits evenly into float4s");
+    constexpr int LDA = BM + (NHWC ? 4 : Loader::ROWS_PER_PASS);
 
     alignas(16) __shared__ float As[2][BK][LDA];  // As[buf][j][m]
     alignas(16) __shared__ float Bs[2][BK][BN];   // Bs[buf][j][k]
@@ -95,128 +75,13 @@ __device__ __forceinline__ void conv_igemm(const float* __restrict__ input, cons
     const index_t m0 = (index_t)pt * BM;
     const int k0 = ct * BN;
 
-    // Row table: every thread decodes at most a few rows (the only divisions of the kernel).
-    const long long spanH = (long long)(R - 1) * dilH, spanW = (long long)(S - 1) * dilW;
-    for (int i = tid; i < BM; i += THREADS) {
-        const index_t m = m0 + i;
-        int4 e;
-        if (m < M) {
-            const index_t n = m / PQ;
-            const int pq = (int)(m - n * PQ);
-            const int p = pq / Q, q = pq - p * Q;
-            const int ih = conv_fast::clamp_start((long long)p * strideH - padTop, H, spanH);
-            const int iw = conv_fast::clamp_start((long long)q * strideW - padLeft, W, spanW);
-            const index_t off = NHWC ? ((n * H + ih) * W + iw) * C + (index_t)g * cPerGroup
-                                     : (n * C + (index_t)g * cPerGroup) * HW + (index_t)ih * W + iw;
-            // The address of the row's (clamped) first tap, as integer bits: it may lie outside the
-            // input (padding), but it is only dereferenced plus a column offset that lands inside.
-            const unsigned long long at = (unsigned long long)(uintptr_t)input + (unsigned long long)off * sizeof(float);
-            // Tap mask: bit r when input row ih0 + r·dilH is inside, bit 16 + s when column iw0 + s·dilW
-            // is (R, S <= 15, so bits 15 and 31 are never set: "no such tap" asks for one of them).
-            const long long ih0 = (long long)p * strideH - padTop, iw0 = (long long)q * strideW - padLeft;
-            unsigned mask = 0;
-            for (int r = 0; r < R; ++r) {
-                const long long y = ih0 + (long long)r * dilH;
-                if (y >= 0 && y < H) mask |= 1u << r;
-            }
-            for (int t = 0; t < S; ++t) {
-                const long long x = iw0 + (long long)t * dilW;
-                if (x >= 0 && x < W) mask |= 1u << (16 + t);
-            }
-            e = make_int4((int)(unsigned)(at & 0xffffffffULL), (int)(unsigned)(at >> 32), (int)mask, 0);
-            outBase[i] = NHWC ? m * K + (index_t)g * kPerGroup : (n * K + (index_t)g * kPerGroup) * PQ + pq;
-        } else {
-            e = make_int4(0, 0, 0, 0);  // no tap inside
-            outBase[i] = -1;
-        }
-        rowTable[i] = e;
-    }
-
-    // This thread's reduction column and its mixed-radix position.
-    const int mi = tid % ROWS_PER_PASS, jj = (tid / ROWS_PER_PASS) * AW;
-    // NCHW: (d0, d1, d2) = (s, r, c); NHWC: (c, s, r).
-    const int b0 = NHWC ? cPerGroup : S, b1 = NHWC ? S : R;
-    const int s0 = BK % b0, s1 = (BK / b0) % b1, s2 = BK / (b0 * b1);
-    Radix col;
-    col.d0 = jj % b0;
-    col.d1 = (jj / b0) % b1;
-    col.d2 = jj / (b0 * b1);
-#ifdef JK_SASS_NHWC_VEC_ONLY  // static analysis only (benchmarks/static): the float4 path's code alone
-    const bool vecA = NHWC;
-#else
-    const bool vecA = NHWC && (cPerGroup % 4 == 0) && (C % 4 == 0) &&
-                      ((reinterpret_cast<uintptr_t>(input) & 15u) == 0);
-#endif
-
-    // B: unit u = tid + l·THREADS is row u / (BN/4), float4 column (u % (BN/4))·4 of the tile.
-    const float* bBase = filtersB + (index_t)g * reduction * kgPad + k0;
-
-    float aReg[A_LOADS * AW];
-    float4 bReg[B_LOADS];
-
-    auto gather = [&](int j0) {
-        // A: this thread's column at reduction index j0 + jj.
-        const int c = NHWC ? col.d0 : col.d2, r = NHWC ? col.d2 : col.d1, s = NHWC ? col.d1 : col.d0;
-        const bool colOk = NHWC ? r < R : c < cPerGroup;
-        const int dh = r * dilH, dw = s * dilW;
-        // The mask bits this tap needs: its row's and its column's (bit 15, never set, past the reduction).
-        const unsigned need = colOk ? (1u << r) | (1u << (16 + s)) : 1u << 15;
-        // Inside one image (Java: C·H·W < 2^31), so 32 bits; wraps harmlessly for taps never read.
-        const int colOff = (int)(NHWC ? ((unsigned)dh * (unsigned)W + (unsigned)dw) * (unsigned)C + (unsigned)c
-                                      : (unsigned)c * (unsigned)HW + (unsigned)dh * (unsigned)W + (unsigned)dw);
-JK_UNROLL
-        for (int l = 0; l < A_LOADS; ++l) {
-            const int4 e = rowTable[mi + l * ROWS_PER_PASS];
-            const bool ok = ((unsigned)e.z & need) == need;
-            const float* row = reinterpret_cast<const float*>(
-                (uintptr_t)(((unsigned long long)(unsigned)e.y << 32) | (unsigned)e.x));
-            const float* p = row + colOff;
-            // __ldg: the address is rebuilt from integer bits, so say it is global (LDG, not a generic LD).
-            if (!NHWC) {
-                aReg[l] = ok ? __ldg(p) : 0.f;
-            } else if (vecA) {
-                float4 v = make_float4(0.f, 0.f, 0.f, 0.f);
-                if (ok) v = __ldg(reinterpret_cast<const float4*>(p));
-                aReg[l * 4 + 0] = v.x; aReg[l * 4 + 1] = v.y; aReg[l * 4 + 2] = v.z; aReg[l * 4 + 3] = v.w;
-            } else {
-                // Channels not in float4s: the four taps j0+jj..+3 each by their own (c, s, r).
-                Radix t = col;
-JK_UNROLL
-                for (int u = 0; u < 4; ++u) {
-                    const int dhu = t.d2 * dilH, dwu = t.d1 * dilW;
-                    const unsigned needu = t.d2 < R ? (1u << t.d2) | (1u << (16 + t.d1)) : 1u << 15;
-                    const bool oku = ((unsigned)e.z & needu) == needu;
-                    const int offu = (int)(((unsigned)dhu * (unsigned)W + (unsigned)dwu) * (unsigned)C + (unsigned)t.d0);
-                    aReg[l * 4 + u] = oku ? __ldg(row + offu) : 0.f;
-                    t.add(1, 0, 0, b0, b1);
-                }
-            }
-        }
-        // B: float4 rows of the pre-transformed filters; zero past the reduction and the padded K.
-JK_UNROLL
-        for (int l = 0; l < B_LOADS; ++l) {
-            const int u = tid + l * THREADS;
-            const int row = u / (BN / 4), c4 = (u % (BN / 4)) * 4;
-            float4 v = make_float4(0.f, 0.f, 0.f, 0.f);
-            if (j0 + row < reduction && k0 + c4 < kgPad) {
-                v = *reinterpret_cast<const float4*>(bBase + (index_t)(j0 + row) * kgPad + c4);
-            }
-            bReg[l] = v;
-        }
-    };
-    auto store = [&](int buf) {
-JK_UNROLL
-        for (int l = 0; l < A_LOADS; ++l) {
-            const int m = mi + l * ROWS_PER_PASS;
-JK_UNROLL
-            for (int u = 0; u < AW; ++u) As[buf][jj + u][m] = aReg[l * AW + u];
-        }
-JK_UNROLL
-        for (int l = 0; l < B_LOADS; ++l) {
-            const int u = tid + l * THREADS;
-            *reinterpret_cast<float4*>(&Bs[buf][u / (BN / 4)][(u % (BN / 4)) * 4]) = bReg[l];
-        }
-    };
+    conv_igemm::build_row_table<BM, THREADS, NHWC>(rowTable, outBase, input, tid, C, H, W, K, R, S, Q, padTop, padLeft,
+                                                   strideH, strideW, dilH, dilW, g, cPerGroup, kPerGroup, PQ, M, HW, m0);
+    Loader ld(rowTable, input, filtersB, tid, C, W, R, S, dilH, dilW, g, cPerGroup, reduction, kgPad, k0, HW);
+    typename Loader::AStage aReg;
+    typename Loader::BStage bReg;
+    auto gather = [&](int j0) { ld.gather(j0, aReg, bReg); };
+    auto store = [&](int buf) { ld.store(As[buf], Bs[buf], aReg, bReg, conv_igemm::NoConversion()); };
 
     const int tr = tid % (BM / TM), tc = tid / (BM / TM);
     float acc[TM][TN];
@@ -229,7 +94,7 @@ JK_UNROLL
     const int tiles = (reduction + BK - 1) / BK;
     gather(0);
     store(0);
-    col.add(s0, s1, s2, b0, b1);
+    ld.advance();
     __syncthreads();
     int cur = 0;
     for (int t = 0; t < tiles; ++t) {
@@ -250,7 +115,7 @@ JK_UNROLL
         }
         if (more) {
             store(cur ^ 1);
-            col.add(s0, s1, s2, b0, b1);
+            ld.advance();
         }
         __syncthreads();
         cur ^= 1;

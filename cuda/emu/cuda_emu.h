@@ -24,6 +24,9 @@
 #define __noinline__
 #define __restrict__ __restrict
 #define __launch_bounds__(...)
+// __shared__ __align__(32) float tile[...] -> static __attribute__((aligned(32))) float tile[...]
+// (a GNU attribute: C++'s alignas may not follow `static`; works for `struct __align__(8) S` too)
+#define __align__(n) __attribute__((aligned(n)))
 // Static storage: one copy shared by every CUDA thread of the (single) running block.
 #define __shared__ static
 #define __constant__ static
@@ -167,3 +170,6 @@ Registrar(const char*, void (*)(A...)) -> Registrar<A...>;
 
 // Dynamic shared memory: JK_DYNAMIC_SHARED(float, tile) declares `float* tile`, sized by the launch.
 #define JK_DYNAMIC_SHARED(type, name) type* name = static_cast<type*>(::jkemu::dynamic_shared())
+
+// ---- tensor cores: nvcuda::wmma (m16n16k8 TF32) and __float_to_tf32, see wmma_emu.h ---------------
+#include "wmma_emu.h"

@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -238,19 +239,22 @@ class WorkerPool {
             seen = generation_;
             if (id >= active_) continue;
             std::function<void(int)> job = job_;
+            const int n = active_;
+            lk.unlock();
             // Start gate: no worker starts the kernel before every worker has taken the job. Without
             // it a late worker would take this mutex after an early one had finished (and released
             // it), so ThreadSanitizer would see the early thread's whole body ordered before the late
-            // one's and miss the race of a missing __syncthreads.
-            if (++started_ == active_) {
-                started_ = 0;
-                ++startGeneration_;
-                start_.notify_all();
+            // one's and miss the race of a missing __syncthreads. The gate is atomics, not the mutex:
+            // a worker woken from a condition variable must retake the mutex, and it may get it only
+            // after a fast worker has run its whole body and retaken it at the end (the same missed
+            // race, seen as a flaky planted-bug check on a loaded machine).
+            const unsigned long g = startGeneration_.load(std::memory_order_acquire);
+            if (started_.fetch_add(1, std::memory_order_acq_rel) + 1 == n) {
+                started_.store(0, std::memory_order_relaxed);
+                startGeneration_.store(g + 1, std::memory_order_release);
             } else {
-                unsigned long g = startGeneration_;
-                start_.wait(lk, [&] { return startGeneration_ != g; });
+                while (startGeneration_.load(std::memory_order_acquire) == g) std::this_thread::yield();
             }
-            lk.unlock();
             job(id);
             lk.lock();
             if (--remaining_ == 0) done_.notify_all();
@@ -258,11 +262,13 @@ class WorkerPool {
     }
 
     std::mutex m_;
-    std::condition_variable work_, done_, start_;
+    std::condition_variable work_, done_;
     std::function<void(int)> job_;
     unsigned workers_ = 0;
-    int active_ = 0, remaining_ = 0, started_ = 0;
-    unsigned long generation_ = 0, startGeneration_ = 0;
+    int active_ = 0, remaining_ = 0;
+    unsigned long generation_ = 0;
+    std::atomic<int> started_{0};
+    std::atomic<unsigned long> startGeneration_{0};
 };
 
 WorkerPool& worker_pool() {

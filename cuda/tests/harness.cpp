@@ -8,17 +8,19 @@
 //     suite: real      every activation kernel (fwd/bwd, scalar/vec4) on several lengths and grids,
 //                      every GEMM and conv2d kernel configuration on a few shapes with every
 //                      epilogue field (harness_gemm_conv.inc), the second-generation conv kernels
-//                      (harness_conv_fast.inc), every CNN kernel (harness_cnn.inc: pooling, batch
+//                      (harness_conv_fast.inc), the tensor-core conv kernels (harness_conv_tc.inc), every CNN kernel (harness_cnn.inc: pooling, batch
 //                      norm, softmax, binary, concat), the per-channel PReLU kernels, plus the
 //                      correct barrier kernels; exit 0 iff every result matches
 //            selfcheck the emulator's own failure reports: partial barrier, a trap in one thread
 //                      while others wait, argument checks (exit 0 iff each is reported right)
 //            oob       the out-of-bounds write (ASan must abort the process)
 //            race      the tiled kernel without __syncthreads (TSan must report; fibers: wrong results)
+//            wmma_ldm  a wmma fragment loaded with the wrong leading dimension (ASan must abort the process)
 #include "jkernels/activation.cuh"
 #include "jkernels/epilogue.cuh"
 #include "../conv/conv_fast_common.cuh"
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -258,12 +260,16 @@ void check_prelu_channels(long long n, long long channels, long long inner, unsi
 
 #include "harness_gemm_conv.inc"
 #include "harness_conv_fast.inc"
+#include "harness_conv_tc.inc"
 #include "harness_cnn.inc"
+#include "harness_wmma.inc"
 
 void suite_real() {
     suite_gemm_conv();
     suite_conv_fast();
+    suite_conv_tc();
     suite_cnn();
+    suite_wmma();
     // Lengths: 1, primes, around the float4 boundary, more than one block, more than a grid-stride pass.
     const long long lengths[] = {1, 3, 4, 5, 31, 257, 1031, 2053};
     for (const ActName& a : kActs) {
@@ -336,6 +342,7 @@ void suite_selfcheck() {
     ok.add<float*>(y);
     expect_error(launch("jk_test_trap", 1, 2048, ok), {"more than 1024 threads"}, "block too large");
     expect_error(launch("jk_nope", 1, 1, ok), {"no kernel named 'jk_nope'"}, "unknown kernel");
+    selfcheck_wmma();
     jkemu_free(y);
 }
 
@@ -370,7 +377,7 @@ void suite_race() {
 
 int main(int argc, char** argv) {
     if (argc != 3) {
-        std::fprintf(stderr, "usage: %s fibers|threads|serial real|selfcheck|oob|race\n", argv[0]);
+        std::fprintf(stderr, "usage: %s fibers|threads|serial real|selfcheck|oob|race|wmma_ldm\n", argv[0]);
         return 2;
     }
     std::string mode = argv[1], suite = argv[2];
@@ -381,6 +388,7 @@ int main(int argc, char** argv) {
     else if (suite == "selfcheck") suite_selfcheck();
     else if (suite == "oob") suite_oob();
     else if (suite == "race") suite_race();
+    else if (suite == "wmma_ldm") suite_wmma_ldm();
     else { std::fprintf(stderr, "unknown suite %s\n", argv[2]); return 2; }
     if (jkemu_live_allocations() != liveBefore) fail("device allocations leaked by the harness");
     std::printf("harness %s %s: %d checks, %d failures, %d kernels registered\n", argv[1], argv[2], g_checks, g_failures,

@@ -68,3 +68,61 @@ extern "C" __global__ void jk_test_dynamic_shared_sum(const float* x, float* sum
     if (threadIdx.x == 0) sums[blockIdx.x] = buf[0];
 }
 JK_REGISTER_KERNEL(jk_test_dynamic_shared_sum)
+
+// ---- wmma (tensor-core fragments) -----------------------------------------------------------------
+#include "jkernels/wmma.cuh"
+
+namespace jk_test_wmma {
+namespace wmma = nvcuda::wmma;
+
+// One m16n16k8 step per warp: D = A * B + C, A (16x8) and B (8x16) in either layout, C loaded and D
+// stored in either memory layout, the inputs optionally converted to TF32 first. Warp w of the block
+// works on its own matrices (A + w*aStride, ...), so that a block of several warps checks the lanes.
+template <class LA, class LB>
+__device__ void mma_one(const float* A, int lda, const float* B, int ldb, const float* C, int ldc, int cLayout,
+                        float* D, int ldd, int dLayout, int convert) {
+    wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, LA> a;
+    wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, LB> b;
+    wmma::fragment<wmma::accumulator, 16, 16, 8, float> c;
+    wmma::load_matrix_sync(a, A, lda);
+    wmma::load_matrix_sync(b, B, ldb);
+    if (C != nullptr) wmma::load_matrix_sync(c, C, ldc, cLayout ? wmma::mem_col_major : wmma::mem_row_major);
+    else wmma::fill_fragment(c, 0.f);
+    if (convert) {
+        for (int i = 0; i < a.num_elements; ++i) a.x[i] = wmma::__float_to_tf32(a.x[i]);
+        for (int i = 0; i < b.num_elements; ++i) b.x[i] = wmma::__float_to_tf32(b.x[i]);
+    }
+    wmma::mma_sync(c, a, b, c);
+    wmma::store_matrix_sync(D, c, ldd, dLayout ? wmma::mem_col_major : wmma::mem_row_major);
+}
+}  // namespace jk_test_wmma
+
+extern "C" __global__ void jk_test_wmma_mma(const float* A, int lda, int aCol, const float* B, int ldb, int bCol,
+                                            const float* C, int ldc, int cLayout, float* D, int ldd, int dLayout,
+                                            int convert, long long warpStride) {
+    using namespace jk_test_wmma;
+    const long long w = threadIdx.x / 32;
+    A += w * warpStride; B += w * warpStride; D += w * warpStride;
+    if (C != nullptr) C += w * warpStride;
+    if (!aCol && !bCol) mma_one<wmma::row_major, wmma::row_major>(A, lda, B, ldb, C, ldc, cLayout, D, ldd, dLayout, convert);
+    if (!aCol && bCol) mma_one<wmma::row_major, wmma::col_major>(A, lda, B, ldb, C, ldc, cLayout, D, ldd, dLayout, convert);
+    if (aCol && !bCol) mma_one<wmma::col_major, wmma::row_major>(A, lda, B, ldb, C, ldc, cLayout, D, ldd, dLayout, convert);
+    if (aCol && bCol) mma_one<wmma::col_major, wmma::col_major>(A, lda, B, ldb, C, ldc, cLayout, D, ldd, dLayout, convert);
+}
+JK_REGISTER_KERNEL(jk_test_wmma_mma)
+
+// Planted bug: a fragment loaded with the wrong leading dimension. A is a 16x8 row-major tile (128
+// floats, ldm 8), loaded with ldm 16 (the accumulator's width): rows 8..15 read past the end of A.
+// AddressSanitizer must report a heap-buffer-overflow inside load_matrix_sync.
+extern "C" __global__ void jk_test_wmma_wrong_ldm(const float* A, const float* B, float* D) {
+    using namespace jk_test_wmma;
+    wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, wmma::row_major> a;
+    wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, wmma::row_major> b;
+    wmma::fragment<wmma::accumulator, 16, 16, 8, float> c;
+    wmma::load_matrix_sync(a, A, 16);  // planted bug: A's leading dimension is 8
+    wmma::load_matrix_sync(b, B, 16);
+    wmma::fill_fragment(c, 0.f);
+    wmma::mma_sync(c, a, b, c);
+    wmma::store_matrix_sync(D, c, 16, wmma::mem_row_major);
+}
+JK_REGISTER_KERNEL(jk_test_wmma_wrong_ldm)

@@ -5,6 +5,8 @@
 # checked against plain C++ references (harness.cpp), plus the planted bugs of planted_bugs.cu:
 #   an out-of-bounds write  -> ASan must report a heap-buffer-overflow,
 #   a tiled kernel missing __syncthreads -> TSan must report a data race,
+#   a wmma fragment loaded with the wrong leading dimension -> ASan must report a heap-buffer-overflow
+#   in the planted kernel,
 #   a barrier skipped by one thread, a trap in one thread -> the emulator must fail the launch
 #   naming kernel, block and thread (never hang).
 # Exit 0 only when the real kernels give 0 findings and every planted bug is reported.
@@ -99,6 +101,11 @@ expect_clean  tsan-threads-real      harness-tsan threads real
 expect_clean  tsan-threads-selfcheck harness-tsan threads selfcheck
 expect_report asan-fibers-oob        harness-asan fibers  oob  'ERROR: AddressSanitizer: heap-buffer-overflow'
 expect_report tsan-threads-race      harness-tsan threads race 'WARNING: ThreadSanitizer: data race'
+expect_report asan-fibers-wmma-ldm   harness-asan fibers  wmma_ldm 'ERROR: AddressSanitizer: heap-buffer-overflow'
+if [[ $rc -ne 0 ]] && ! grep -q 'jk_test_wmma_wrong_ldm' "$log"; then  # the report must be the planted kernel's
+    echo "[sanitizers] FAIL: asan-fibers-wmma-ldm: the overflow was not reported in jk_test_wmma_wrong_ldm" >&2
+    failures=$((failures + 1)); summary+=("FAIL asan-fibers-wmma-ldm (report outside the planted kernel)")
+fi
 
 echo "[sanitizers] ---- summary ($(( $(date +%s) - start )) s) ----"
 printf '[sanitizers] %s\n' "${summary[@]}"

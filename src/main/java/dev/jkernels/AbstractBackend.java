@@ -235,6 +235,59 @@ public abstract class AbstractBackend implements Backend {
         }
     }
 
+    // ---- precision defaults (docs/precision.md) ----------------------------------------------------
+
+    private volatile Precision matmulPrecision = Precision.configuredMatmul();
+    private volatile Precision convPrecision = Precision.configuredConv();
+    private final boolean precisionFallback = Precision.configuredFallback();
+
+    @Override public Precision defaultMatmulPrecision() { return matmulPrecision; }
+
+    @Override public Precision defaultConvPrecision() { return convPrecision; }
+
+    @Override public void setDefaultMatmulPrecision(Precision precision) {
+        if (precision == null) throw new IllegalArgumentException("matmul precision must not be null");
+        matmulPrecision = precision;
+    }
+
+    @Override public void setDefaultConvPrecision(Precision precision) {
+        if (precision == null) throw new IllegalArgumentException("conv precision must not be null");
+        convPrecision = precision;
+    }
+
+    /**
+     * {@code spec} with its precision resolved (the backend's matmul default when unset) and the
+     * fallback opt-in of the setting folded in: what {@link #runGemm} receives.
+     *
+     * @throws IllegalArgumentException when the spec's algorithm cannot run the default precision
+     */
+    protected final GemmSpec resolvePrecision(GemmSpec spec) {
+        Precision p = spec.precision().orElse(matmulPrecision);
+        if (!spec.algorithm().runs(p)) {
+            throw new IllegalArgumentException("gemm: algorithm " + spec.algorithm() + " cannot run precision " + p
+                    + ", the matmul default of " + name() + " (" + Precision.MATMUL_PROPERTY + " / " + Precision.MATMUL_ENV
+                    + " / setDefaultMatmulPrecision); set precision(" + spec.algorithm().precisions().get(0)
+                    + ") on the spec, or use AUTO");
+        }
+        boolean fallback = spec.allowsPrecisionFallback() || precisionFallback;
+        if (spec.precision().isPresent() && fallback == spec.allowsPrecisionFallback()) return spec;
+        return spec.toBuilder().precision(p).allowPrecisionFallback(fallback).build();
+    }
+
+    /** As {@link #resolvePrecision(GemmSpec)} for a convolution, with the conv default. */
+    protected final Conv2dSpec resolvePrecision(Conv2dSpec spec) {
+        Precision p = spec.precision().orElse(convPrecision);
+        if (!spec.algorithm().runs(p)) {
+            throw new IllegalArgumentException("conv2d: algorithm " + spec.algorithm() + " cannot run precision " + p
+                    + ", the conv default of " + name() + " (" + Precision.CONV_PROPERTY + " / " + Precision.CONV_ENV
+                    + " / setDefaultConvPrecision); set precision(" + spec.algorithm().precisions().get(0)
+                    + ") on the spec, or use AUTO");
+        }
+        boolean fallback = spec.allowsPrecisionFallback() || precisionFallback;
+        if (spec.precision().isPresent() && fallback == spec.allowsPrecisionFallback()) return spec;
+        return spec.toBuilder().precision(p).allowPrecisionFallback(fallback).build();
+    }
+
     // ---- ops -------------------------------------------------------------------------------------
 
     @Override public void gemm(GemmSpec spec, Tensor a, Tensor b, Tensor bias, Tensor c) {
@@ -245,7 +298,7 @@ public abstract class AbstractBackend implements Backend {
         noAlias("c", c, "b", b);
         noAlias("c", c, "bias", bias);
         try (OpUse u = use("a", a, "b", b, "bias", bias, "c", c, "slopes", spec.activation().slopes())) {
-            runGemm(spec, mnk[0], mnk[1], mnk[2], a, b, bias, c);
+            runGemm(resolvePrecision(spec), mnk[0], mnk[1], mnk[2], a, b, bias, c);
         }
     }
 
@@ -257,7 +310,7 @@ public abstract class AbstractBackend implements Backend {
         Tensor c = zeros(mnk[0], mnk[1]);
         return runOrClose(c, () -> {
             try (OpUse u = use("a", a, "b", b, "bias", bias, "c", c, "slopes", spec.activation().slopes())) {
-                runGemm(spec, mnk[0], mnk[1], mnk[2], a, b, bias, c);
+                runGemm(resolvePrecision(spec), mnk[0], mnk[1], mnk[2], a, b, bias, c);
             }
         });
     }
@@ -304,7 +357,7 @@ public abstract class AbstractBackend implements Backend {
         noAlias("output", output, "filters", filters);
         noAlias("output", output, "bias", bias);
         try (OpUse u = use("input", input, "filters", filters, "bias", bias, "output", output, "slopes", activation.slopes())) {
-            runConv2d(spec, g, activation, input, filters, bias, output);
+            runConv2d(resolvePrecision(spec), g, activation, input, filters, bias, output);
         }
     }
 
@@ -314,7 +367,7 @@ public abstract class AbstractBackend implements Backend {
         Tensor out = zeros(spec.layout(), g.outputDims());
         return runOrClose(out, () -> {
             try (OpUse u = use("input", input, "filters", filters, "bias", bias, "output", out, "slopes", activation.slopes())) {
-                runConv2d(spec, g, activation, input, filters, bias, out);
+                runConv2d(resolvePrecision(spec), g, activation, input, filters, bias, out);
             }
         });
     }
@@ -396,7 +449,7 @@ public abstract class AbstractBackend implements Backend {
         noAlias("output", output, "bias", bias);
         noAlias("output", output, "residual", residual);
         try (OpUse u = use("input", input, "filters", filters, "bias", bias, "residual", residual, "output", output, "slopes", activation.slopes())) {
-            runConv2dResidual(spec, g, activation, input, filters, bias, residual, output);
+            runConv2dResidual(resolvePrecision(spec), g, activation, input, filters, bias, residual, output);
         }
     }
 
@@ -408,7 +461,7 @@ public abstract class AbstractBackend implements Backend {
         Tensor out = zeros(spec.layout(), g.outputDims());
         return runOrClose(out, () -> {
             try (OpUse u = use("input", input, "filters", filters, "bias", bias, "residual", residual, "output", out, "slopes", activation.slopes())) {
-                runConv2dResidual(spec, g, activation, input, filters, bias, residual, out);
+                runConv2dResidual(resolvePrecision(spec), g, activation, input, filters, bias, residual, out);
             }
         });
     }

@@ -152,6 +152,28 @@ public interface Backend extends AutoCloseable {
 
     Tensor concat(int axis, Tensor... inputs);
 
+    // ---- precision (docs/precision.md) --------------------------------------------------------------
+
+    /**
+     * The precision of a GEMM whose spec leaves it unset: PyTorch's
+     * {@code torch.backends.cuda.matmul.allow_tf32} (TF32 when true). FP32 unless
+     * {@value Precision#MATMUL_PROPERTY} / {@value Precision#MATMUL_ENV} or {@link #setDefaultMatmulPrecision} says otherwise.
+     */
+    Precision defaultMatmulPrecision();
+
+    /**
+     * The precision of a conv2d whose spec leaves it unset: PyTorch's {@code torch.backends.cudnn.allow_tf32}
+     * (true by default in PyTorch: set TF32 here to match it). FP32 unless
+     * {@value Precision#CONV_PROPERTY} / {@value Precision#CONV_ENV} or {@link #setDefaultConvPrecision} says otherwise.
+     */
+    Precision defaultConvPrecision();
+
+    /** Sets {@link #defaultMatmulPrecision()} for the ops issued after this call. */
+    void setDefaultMatmulPrecision(Precision precision);
+
+    /** Sets {@link #defaultConvPrecision()} for the ops issued after this call. */
+    void setDefaultConvPrecision(Precision precision);
+
     /** Waits until every op issued so far has finished (a no-op where ops are synchronous). */
     void synchronize();
 

@@ -7,6 +7,9 @@ package dev.jkernels;
  * {@code [K, C/groups, R, S]} (PyTorch's layout, whatever the input layout); bias {@code [K]};
  * output {@code [N, K, P, Q]} or {@code [N, P, Q, K]}, in the input's layout, with
  * {@code P = (H + padTop + padBottom − dilH·(R−1) − 1) / strideH + 1} and likewise Q.
+ *
+ * <p>{@link #precision()}: the arithmetic of the products ({@link Precision}); unset, the backend's
+ * conv default ({@link Backend#defaultConvPrecision()}).
  */
 public final class Conv2dSpec {
     private final int strideH, strideW;
@@ -16,6 +19,8 @@ public final class Conv2dSpec {
     private final boolean bias;
     private final Layout layout;
     private final ConvAlgorithm algorithm;
+    private final Precision precision;         // null: the backend's conv default
+    private final boolean precisionFallback;
 
     private Conv2dSpec(Builder b) {
         if (b.strideH < 1 || b.strideW < 1) {
@@ -30,6 +35,12 @@ public final class Conv2dSpec {
             throw new IllegalArgumentException("layout must be NCHW or NHWC, got " + b.layout);
         }
         if (b.algorithm == null) throw new IllegalArgumentException("algorithm must not be null (use ConvAlgorithm.AUTO)");
+        if (b.precision != null && !b.algorithm.runs(b.precision)) {
+            throw new IllegalArgumentException("precision: algorithm " + b.algorithm + " cannot run " + b.precision
+                    + " (it runs " + b.algorithm.precisions() + "); use AUTO or " + ConvAlgorithm.forPrecision(b.precision));
+        }
+        precision = b.precision;
+        precisionFallback = b.precisionFallback;
         strideH = b.strideH;
         strideW = b.strideW;
         padding = b.padding;
@@ -45,7 +56,8 @@ public final class Conv2dSpec {
 
     public Builder toBuilder() {
         return new Builder().stride(strideH, strideW).padding(padding).dilation(dilationH, dilationW)
-                .groups(groups).bias(bias).layout(layout).algorithm(algorithm);
+                .groups(groups).bias(bias).layout(layout).algorithm(algorithm)
+                .precision(precision).allowPrecisionFallback(precisionFallback);
     }
 
     public int strideH() { return strideH; }
@@ -57,6 +69,12 @@ public final class Conv2dSpec {
     public boolean hasBias() { return bias; }
     public Layout layout() { return layout; }
     public ConvAlgorithm algorithm() { return algorithm; }
+
+    /** The precision asked for, or empty: then the backend's conv default applies. */
+    public java.util.Optional<Precision> precision() { return java.util.Optional.ofNullable(precision); }
+
+    /** Whether a tensor-core precision may run as FP32 on a device without TF32 tensor cores instead of failing. */
+    public boolean allowsPrecisionFallback() { return precisionFallback; }
 
     /** {@code {top, bottom, left, right}} for an input of H×W and filters of R×S. */
     public int[] resolvePadding(int h, int w, int r, int s) {
@@ -119,7 +137,8 @@ public final class Conv2dSpec {
 
     @Override public String toString() {
         return "Conv2dSpec{stride=" + strideH + "x" + strideW + ", padding=" + padding + ", dilation=" + dilationH + "x"
-                + dilationW + ", groups=" + groups + ", bias=" + bias + ", layout=" + layout + ", algorithm=" + algorithm + "}";
+                + dilationW + ", groups=" + groups + ", bias=" + bias + ", layout=" + layout + ", algorithm=" + algorithm
+                + ", precision=" + (precision == null ? "default" : precision) + (precisionFallback ? " (fallback allowed)" : "") + "}";
     }
 
     public static final class Builder {
@@ -130,6 +149,8 @@ public final class Conv2dSpec {
         private boolean bias;
         private Layout layout = Layout.NCHW;
         private ConvAlgorithm algorithm = ConvAlgorithm.AUTO;
+        private Precision precision;
+        private boolean precisionFallback;
 
         public Builder stride(int s) { return stride(s, s); }
         public Builder stride(int h, int w) { strideH = h; strideW = w; return this; }
@@ -145,6 +166,10 @@ public final class Conv2dSpec {
         public Builder bias(boolean b) { bias = b; return this; }
         public Builder layout(Layout l) { layout = l; return this; }
         public Builder algorithm(ConvAlgorithm a) { algorithm = a; return this; }
+        /** The precision of the products; null leaves it to the backend's conv default. */
+        public Builder precision(Precision p) { precision = p; return this; }
+        /** Opt in to FP32 where the device has no TF32 tensor cores (else that fails). */
+        public Builder allowPrecisionFallback(boolean v) { precisionFallback = v; return this; }
         public Conv2dSpec build() { return new Conv2dSpec(this); }
     }
 }

@@ -8,6 +8,7 @@ import dev.jkernels.Conv2dSpec;
 import dev.jkernels.GemmAlgorithm;
 import dev.jkernels.GemmSpec;
 import dev.jkernels.Layout;
+import dev.jkernels.Precision;
 import dev.jkernels.Tensor;
 import dev.jkernels.spi.TensorStorage;
 
@@ -126,9 +127,11 @@ public final class CpuBackend extends AbstractBackend {
         if (spec.algorithm() == GemmAlgorithm.CUBLAS) {
             throw new IllegalArgumentException("spec: algorithm CUBLAS needs the CUDA backend, this is " + name());
         }
+        float[] ad = tf32Inputs(spec.precision().orElse(Precision.FP32), data(a));
+        float[] bd = tf32Inputs(spec.precision().orElse(Precision.FP32), data(b));
         // op(A)(i, p) and op(B)(p, j) as strided views of the row-major arrays.
-        GemmKernel.Strided av = spec.transA() ? new GemmKernel.Strided(data(a), 0, 1, m) : new GemmKernel.Strided(data(a), 0, k, 1);
-        GemmKernel.Strided bv = spec.transB() ? new GemmKernel.Strided(data(b), 0, 1, k) : new GemmKernel.Strided(data(b), 0, n, 1);
+        GemmKernel.Strided av = spec.transA() ? new GemmKernel.Strided(ad, 0, 1, m) : new GemmKernel.Strided(ad, 0, k, 1);
+        GemmKernel.Strided bv = spec.transB() ? new GemmKernel.Strided(bd, 0, 1, k) : new GemmKernel.Strided(bd, 0, n, 1);
         GemmKernel.Epilogue e = new GemmKernel.Epilogue(data(c), 0, n, 1, spec.alpha(), spec.beta(),
                 bias == null ? null : data(bias), 0, false, spec.activation(), vectorApi);
         if (n < 32 && m > n) {
@@ -155,7 +158,9 @@ public final class CpuBackend extends AbstractBackend {
             return;
         }
 
-        float[] in = data(input), w = data(filters), out = data(output), b = bias == null ? null : data(bias);
+        Precision precision = spec.precision().orElse(Precision.FP32);
+        float[] in = tf32Inputs(precision, data(input)), w = tf32Inputs(precision, data(filters));
+        float[] out = data(output), b = bias == null ? null : data(bias);
         if (vectorApi) {
             if (VectorDepthwiseKernel.applies(g)) {
                 VectorDepthwiseKernel.conv(g, in, w, b, activation, out, pool);
@@ -266,6 +271,20 @@ public final class CpuBackend extends AbstractBackend {
             for (int i = from; i < to; i++) out[i] += res[i];
             if (!activation.isIdentity()) ActivationRanges.forward(activation, out, out, from, to, vectorApi && !activation.perChannel());
         });
+    }
+
+    /**
+     * The operand a GEMM or conv multiplies in {@code precision}: for TF32 a copy rounded exactly as
+     * {@code __float_to_tf32} ({@link Tf32}), so the FP32 kernels then form the tensor cores' products;
+     * for FP32 and FP32_3XTF32 the array itself. 3xTF32 (big·big + big·small + small·big) is an
+     * approximation of the FP32 product that drops small·small, below FP32's own rounding: plain FP32
+     * is what it approximates, and passes the same tolerance (docs/precision.md).
+     */
+    private float[] tf32Inputs(Precision precision, float[] x) {
+        if (precision != Precision.TF32) return x;
+        float[] r = new float[x.length];
+        chunked(x.length, (from, to) -> Tf32.round(x, r, from, to));
+        return r;
     }
 
     private interface RangeBody { void run(int from, int to); }

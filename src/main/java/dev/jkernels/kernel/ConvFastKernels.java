@@ -4,6 +4,7 @@ import dev.jkernels.ConvAlgorithm;
 import dev.jkernels.Conv2dGeometry;
 import dev.jkernels.GemmSpec;
 import dev.jkernels.Layout;
+import dev.jkernels.Precision;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -40,12 +41,26 @@ public final class ConvFastKernels {
         IGEMM_64X64("igemm_64x64", 64, 64, 64),
         DEPTHWISE("depthwise", 0, 0, 256),
         WINOGRAD_2X2_3X3("winograd_2x2_3x3", 32, 32, 256),
-        GEMM_1X1("gemm_1x1", 0, 0, 0);
+        GEMM_1X1("gemm_1x1", 0, 0, 0),
+        /** Tensor cores, TF32 (conv_igemm_tensor_core.cu): the pipelined implicit GEMM's gather, wmma m16n16k8. */
+        IGEMM_TF32_128X128("igemm_tf32_128x128", 128, 128, 256, Precision.TF32),
+        IGEMM_TF32_128X64("igemm_tf32_128x64", 128, 64, 128, Precision.TF32),
+        IGEMM_TF32_64X64("igemm_tf32_64x64", 64, 64, 128, Precision.TF32),
+        /** Tensor cores, 3xTF32 (big·big + big·small + small·big). */
+        IGEMM_3XTF32_128X128("igemm_3xtf32_128x128", 128, 128, 256, Precision.FP32_3XTF32),
+        IGEMM_3XTF32_128X64("igemm_3xtf32_128x64", 128, 64, 128, Precision.FP32_3XTF32),
+        IGEMM_3XTF32_64X64("igemm_3xtf32_64x64", 64, 64, 128, Precision.FP32_3XTF32);
 
         private final String cudaName;
         private final int tilePixels, tileChannels, threads;
+        private final Precision precision;
 
         Variant(String cudaName, int tilePixels, int tileChannels, int threads) {
+            this(cudaName, tilePixels, tileChannels, threads, Precision.FP32);
+        }
+
+        Variant(String cudaName, int tilePixels, int tileChannels, int threads, Precision precision) {
+            this.precision = precision;
             this.cudaName = cudaName;
             this.tilePixels = tilePixels;
             this.tileChannels = tileChannels;
@@ -55,6 +70,16 @@ public final class ConvFastKernels {
         public String cudaName() { return cudaName; }
 
         public boolean isImplicitGemm() { return name().startsWith("IGEMM"); }
+
+        /** The precision this variant computes in: FP32 but for the tensor-core implicit GEMMs. */
+        public Precision precision() { return precision; }
+
+        /** The tensor-core implicit GEMMs of {@code precision}, largest tile first. */
+        public static List<Variant> tensorCore(Precision precision) {
+            List<Variant> out = new ArrayList<>();
+            for (Variant v : values()) if (v.isImplicitGemm() && v.precision == precision && precision.usesTensorCores()) out.add(v);
+            return out;
+        }
 
         /** The kernel for {@code layout} (GEMM_1X1: the GEMM kernel is GemmKernels' choice). */
         public String kernelName(Layout layout) {
@@ -183,7 +208,7 @@ public final class ConvFastKernels {
      */
     public static Selection choose(ConvAlgorithm algorithm, Conv2dGeometry g, int sms) {
         Variant forced = configuredOverride();
-        if (forced != null && (algorithm == ConvAlgorithm.AUTO || algorithm == ConvAlgorithm.IMPLICIT_GEMM_PIPELINED)
+        if (forced != null && forced.precision() == Precision.FP32 && (algorithm == ConvAlgorithm.AUTO || algorithm == ConvAlgorithm.IMPLICIT_GEMM_PIPELINED)
                 && forced.unsupportedReason(g) == null
                 && !(forced == Variant.GEMM_1X1 && g.layout() == Layout.NCHW)) {
             return new Selection(forced, null, "forced by -D" + VARIANT_PROPERTY + "=" + forced.cudaName());
@@ -283,6 +308,88 @@ public final class ConvFastKernels {
         return "pipelined implicit GEMM " + v.cudaName().substring(6) + ": K/groups = " + g.filtersPerGroup() + ", "
                 + blocks(v, g) + " blocks on " + sms + " SMs (" + String.format(Locale.ROOT, "%.2f", blocks(v, g) / (double) sms)
                 + " block-waves)";
+    }
+
+    // ---- selection by precision (the tensor cores) ------------------------------------------------
+
+    /**
+     * What runs a conv2d in a precision: a {@link Selection}, and whether the input and the filters
+     * are first rounded to TF32 ({@code jk_round_tf32}) for an FP32 kernel, so that a TF32 conv the
+     * tensor cores do not run is still exactly TF32 arithmetic. {@code precision} is the one that
+     * runs ({@code TensorCores.effective}); a GEMM_1X1 selection plans its GEMM in it.
+     */
+    public record PrecisionSelection(Selection selection, Precision precision, boolean roundInputs) {
+        @Override public String toString() {
+            return precision + (roundInputs ? " (FP32 kernel on TF32-rounded inputs)" : "") + " " + selection;
+        }
+    }
+
+    /**
+     * The kernel {@code algorithm} runs for {@code g} in {@code precision} on {@code sms} SMs. FP32:
+     * {@link #choose(ConvAlgorithm, Conv2dGeometry, int)}. TF32 and FP32_3XTF32 (the device has tensor
+     * cores): TENSOR_CORE and AUTO run the tensor-core implicit GEMM with the tile of the FP32 rule
+     * (128x128 for K/groups > 64 with a full wave, 128x64 for > 32, else 64x64); AUTO and GEMM_1X1 run a
+     * 1x1 stride-1 unpadded NHWC conv as the tensor-core GEMM; AUTO runs depthwise convs (memory-bound),
+     * fewer than {@value #MIN_GEMM_CHANNELS} output channels per group, and shapes the implicit GEMM
+     * cannot take on the FP32 kernel it would choose for FP32, on TF32-rounded inputs for TF32.
+     *
+     * @throws IllegalArgumentException when TENSOR_CORE cannot take the shape, or the algorithm cannot run the precision
+     */
+    public static PrecisionSelection choose(ConvAlgorithm algorithm, Precision precision, Conv2dGeometry g, int sms) {
+        if (!algorithm.runs(precision)) {
+            throw new IllegalArgumentException("conv2d: algorithm " + algorithm + " cannot run precision " + precision
+                    + " (it runs " + algorithm.precisions() + ")");
+        }
+        if (!precision.usesTensorCores()) return new PrecisionSelection(choose(algorithm, g, sms), precision, false);
+        Variant forced = configuredOverride();
+        if (forced != null && forced.precision() == precision && forced.unsupportedReason(g) == null
+                && (algorithm == ConvAlgorithm.AUTO || algorithm == ConvAlgorithm.TENSOR_CORE)) {
+            return new PrecisionSelection(new Selection(forced, null, "forced by -D" + VARIANT_PROPERTY + "=" + forced.cudaName()),
+                    precision, false);
+        }
+        Variant tile = tensorCoreTile(precision, g, sms);
+        if (algorithm == ConvAlgorithm.TENSOR_CORE) {
+            return new PrecisionSelection(named(tile, g, "asked for TENSOR_CORE " + precision + "; " + tileWhy(tile, g, sms)),
+                    precision, false);
+        }
+        boolean gemm1x1 = g.layout() == Layout.NHWC && Variant.GEMM_1X1.unsupportedReason(g) == null;
+        if (algorithm == ConvAlgorithm.GEMM_1X1 && gemm1x1) {
+            return new PrecisionSelection(new Selection(Variant.GEMM_1X1, null, "asked for gemm_1x1: the " + precision
+                    + " tensor-core GEMM"), precision, false);
+        }
+        // AUTO (and GEMM_1X1 where it does not apply).
+        String simt = null;
+        if (Variant.DEPTHWISE.unsupportedReason(g) == null) {
+            simt = "groups == C: depthwise is memory-bound, the tensor cores do not pay";
+        } else if (gemm1x1) {
+            return new PrecisionSelection(new Selection(Variant.GEMM_1X1, null, "1x1, stride 1, no padding, NHWC: one " + precision
+                    + " tensor-core GEMM [N·H·W, C]·[K, C]^T"), precision, false);
+        } else if (g.filtersPerGroup() < MIN_GEMM_CHANNELS) {
+            simt = "K/groups = " + g.filtersPerGroup() + " < " + MIN_GEMM_CHANNELS + ": too little for a tensor-core tile";
+        } else if (tile.unsupportedReason(g) != null) {
+            simt = "the tensor-core implicit GEMM cannot (" + tile.unsupportedReason(g) + ")";
+        }
+        if (simt != null) {
+            Selection fp32 = choose(ConvAlgorithm.AUTO, g, sms);
+            boolean round = precision == Precision.TF32;
+            return new PrecisionSelection(new Selection(fp32.variant(), fp32.legacy(), simt + "; the FP32 kernel"
+                    + (round ? " on TF32-rounded inputs" : " (FP32 is what 3xTF32 approximates)") + ": " + fp32.why()), precision, round);
+        }
+        return new PrecisionSelection(new Selection(tile, null, "AUTO " + precision + ": " + tileWhy(tile, g, sms)), precision, false);
+    }
+
+    /** The tensor-core tile for {@code g}: the FP32 implicit GEMM's rule, in {@code precision}. */
+    static Variant tensorCoreTile(Precision precision, Conv2dGeometry g, int sms) {
+        List<Variant> tiles = Variant.tensorCore(precision);  // 128x128, 128x64, 64x64
+        int kg = g.filtersPerGroup();
+        if (kg > 64 && blocks(tiles.get(0), g) >= sms) return tiles.get(0);
+        if (kg > 32 && blocks(tiles.get(1), g) >= sms) return tiles.get(1);
+        return tiles.get(2);
+    }
+
+    private static String tileWhy(Variant v, Conv2dGeometry g, int sms) {
+        return "tensor-core implicit GEMM " + v.cudaName() + ": K/groups = " + g.filtersPerGroup() + ", " + blocks(v, g)
+                + " blocks on " + sms + " SMs (" + String.format(Locale.ROOT, "%.2f", blocks(v, g) / (double) sms) + " block-waves)";
     }
 
     // ---- launches ----------------------------------------------------------------------------

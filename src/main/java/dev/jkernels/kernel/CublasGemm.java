@@ -22,8 +22,10 @@ import jcuda.runtime.cudaStream_t;
  * as column-major {@code Cᵀ = op(B)ᵀ·op(A)ᵀ}: the operands swap places, keep their op flags, and
  * M and N swap. No data moves.
  *
- * <p>TF32 stays off: the math mode is set to {@code CUBLAS_DEFAULT_MATH} explicitly (cuBLAS would
- * otherwise follow {@code NVIDIA_TF32_OVERRIDE}, and a TF32 baseline is not an FP32 baseline).
+ * <p>The math mode is set on every call from the spec's precision: {@code CUBLAS_DEFAULT_MATH} for
+ * FP32 (TF32 off, explicitly: cuBLAS would otherwise follow {@code NVIDIA_TF32_OVERRIDE}, and a TF32
+ * baseline is not an FP32 baseline), {@code CUBLAS_TF32_TENSOR_OP_MATH} for TF32 (the baseline of
+ * the TF32 kernels; PyTorch's {@code allow_tf32 = True}). FP32_3XTF32 has no cuBLAS math mode.
  *
  * <p>cuBLAS computes {@code alpha·op(A)·op(B) + beta·C} and nothing else; a bias or an activation is
  * applied by a second kernel ({@code jk_gemm_bias_act}, in place on C), in DESIGN's order.
@@ -33,6 +35,7 @@ final class CublasGemm implements AutoCloseable {
     private final CudaLauncher launcher;
     private final cublasHandle handle = new cublasHandle();
     private boolean closed;
+    private boolean mathTf32;  // the handle's math mode: set to CUBLAS_DEFAULT_MATH when created
 
     private CublasGemm(CudaLauncher launcher) {
         this.launcher = launcher;
@@ -66,10 +69,20 @@ final class CublasGemm implements AutoCloseable {
         return new CublasGemm(launcher);
     }
 
-    /** {@code C = alpha·op(A)·op(B) + beta·C} on row-major, contiguous tensors; C is not read when beta is 0. */
-    synchronized void sgemm(GemmSpec spec, int m, int n, int k, DeviceBuffer a, DeviceBuffer b, DeviceBuffer c, String op) {
+    /**
+     * {@code C = alpha·op(A)·op(B) + beta·C} on row-major, contiguous tensors; C is not read when beta
+     * is 0. {@code tf32}: in {@code CUBLAS_TF32_TENSOR_OP_MATH}, else {@code CUBLAS_DEFAULT_MATH}.
+     */
+    synchronized void sgemm(GemmSpec spec, boolean tf32, int m, int n, int k, DeviceBuffer a, DeviceBuffer b, DeviceBuffer c,
+                            String op) {
         if (closed) throw new IllegalStateException(op + ": the cuBLAS handle is closed");
         launcher.enterAndGetStream();
+        if (tf32 != mathTf32) {
+            int mode = tf32 ? cublasMath.CUBLAS_TF32_TENSOR_OP_MATH : cublasMath.CUBLAS_DEFAULT_MATH;
+            call(op + ": cublasSetMathMode(" + (tf32 ? "CUBLAS_TF32_TENSOR_OP_MATH" : "CUBLAS_DEFAULT_MATH") + ")",
+                    () -> JCublas2.cublasSetMathMode(handle, mode));
+            mathTf32 = tf32;
+        }
         int lda = spec.transA() ? m : k;
         int ldb = spec.transB() ? k : n;
         int opA = spec.transA() ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N;

@@ -3,6 +3,7 @@ package dev.jkernels.kernel;
 import dev.jkernels.Activation;
 import dev.jkernels.GemmAlgorithm;
 import dev.jkernels.GemmSpec;
+import dev.jkernels.Precision;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -43,16 +44,38 @@ public final class GemmKernels {
         /** 128 x 64 x 16, 64 x 32 warp tiles, 8 x 8 per thread, 128 threads, pipelined. */
         PIPELINED_128X64(GemmAlgorithm.PIPELINED, "pipelined_128x64", 128, 64, Dim3.of(128), 168, 24576),
         /** 64 x 64 x 16, 32 x 32 warp tiles, 4 x 8 per thread, 128 threads, pipelined. */
-        PIPELINED_64X64(GemmAlgorithm.PIPELINED, "pipelined_64x64", 64, 64, Dim3.of(128), 127, 16384);
+        PIPELINED_64X64(GemmAlgorithm.PIPELINED, "pipelined_64x64", 64, 64, Dim3.of(128), 127, 16384),
+        /**
+         * Tensor cores, TF32 (gemm_tensor_core.cu): 128 x 128 block tile, 8 warps of 64 x 32 (4 x 2
+         * m16n16k8 fragments each), 256 threads; inputs converted with __float_to_tf32. The
+         * tensor-core footprints: sm_90 ptxas (benchmarks/results/2026-12-01-static/gemm-tensor-core.md).
+         */
+        TF32_128X128(GemmAlgorithm.TENSOR_CORE, Precision.TF32, "tf32_128x128", 128, 128, Dim3.of(256), 128, 40960),
+        /** Tensor cores, TF32: 128 x 64, 4 warps of 64 x 32, 128 threads. */
+        TF32_128X64(GemmAlgorithm.TENSOR_CORE, Precision.TF32, "tf32_128x64", 128, 64, Dim3.of(128), 162, 30720),
+        /** Tensor cores, TF32: 64 x 64, 4 warps of 32 x 32, 128 threads. */
+        TF32_64X64(GemmAlgorithm.TENSOR_CORE, Precision.TF32, "tf32_64x64", 64, 64, Dim3.of(128), 114, 20480),
+        /** Tensor cores, 3xTF32 (big·big + big·small + small·big): 128 x 128, 256 threads. */
+        TF32X3_128X128(GemmAlgorithm.TENSOR_CORE, Precision.FP32_3XTF32, "3xtf32_128x128", 128, 128, Dim3.of(256), 162, 40960),
+        /** Tensor cores, 3xTF32: 128 x 64, 128 threads. */
+        TF32X3_128X64(GemmAlgorithm.TENSOR_CORE, Precision.FP32_3XTF32, "3xtf32_128x64", 128, 64, Dim3.of(128), 175, 30720),
+        /** Tensor cores, 3xTF32: 64 x 64, 128 threads. */
+        TF32X3_64X64(GemmAlgorithm.TENSOR_CORE, Precision.FP32_3XTF32, "3xtf32_64x64", 64, 64, Dim3.of(128), 125, 20480);
 
         private final GemmAlgorithm algorithm;
+        private final Precision precision;
         private final String cudaName;
         private final int tileM, tileN;
         private final Dim3 block;
         private final KernelFootprint nominal;
 
         Config(GemmAlgorithm algorithm, String cudaName, int tileM, int tileN, Dim3 block, int regs, int smem) {
+            this(algorithm, Precision.FP32, cudaName, tileM, tileN, block, regs, smem);
+        }
+
+        Config(GemmAlgorithm algorithm, Precision precision, String cudaName, int tileM, int tileN, Dim3 block, int regs, int smem) {
             this.algorithm = algorithm;
+            this.precision = precision;
             this.cudaName = cudaName;
             this.tileM = tileM;
             this.tileN = tileN;
@@ -64,7 +87,10 @@ public final class GemmKernels {
         public KernelFootprint nominalFootprint() { return nominal; }
 
         /** Whether the kernel can compute a k-range per grid z into a split-K workspace. */
-        public boolean supportsSplitK() { return algorithm == GemmAlgorithm.PIPELINED; }
+        public boolean supportsSplitK() { return algorithm == GemmAlgorithm.PIPELINED || algorithm == GemmAlgorithm.TENSOR_CORE; }
+
+        /** The precision this kernel computes in (FP32 for every SIMT kernel). */
+        public Precision precision() { return precision; }
 
         /** The configuration named {@code cudaName} (case-insensitive). */
         public static java.util.Optional<Config> byName(String cudaName) {
@@ -94,7 +120,7 @@ public final class GemmKernels {
          * Whether the kernel reads its tile from either grid orientation (block_tile in
          * gemm_common.cuh), so that the dimension with more tiles can take grid x.
          */
-        public boolean swapsGrid() { return algorithm == GemmAlgorithm.PIPELINED; }
+        public boolean swapsGrid() { return algorithm == GemmAlgorithm.PIPELINED || algorithm == GemmAlgorithm.TENSOR_CORE; }
 
         /** Whether the grid for M x N fits CUDA's limits (x at most 2³¹ − 1 blocks, y at most 65 535). */
         public boolean fits(int m, int n) {
@@ -116,12 +142,19 @@ public final class GemmKernels {
             for (Config c : values()) if (c.algorithm == algorithm) out.add(c);
             return out;
         }
+
+        /** The configurations of one algorithm computing in {@code precision}, largest tiles first. */
+        public static List<Config> of(GemmAlgorithm algorithm, Precision precision) {
+            List<Config> out = new ArrayList<>();
+            for (Config c : values()) if (c.algorithm == algorithm && c.precision == precision) out.add(c);
+            return out;
+        }
     }
 
     /** The largest M, N or K the kernels take: int indices with room for one tile past the edge. */
     public static final int MAX_DIM = Integer.MAX_VALUE - 256;
 
-    /** Split-K ranges are whole k-tiles of the pipelined kernels (BK = 16). */
+    /** Split-K ranges are whole k-tiles of the pipelined kernels (BK = 16); the tensor-core kernels use the same grain. */
     static final int SPLIT_K_GRAIN = 16;
 
     /** The kernel names of every configuration, the pass after cuBLAS and the split-K reduction. */
@@ -143,6 +176,11 @@ public final class GemmKernels {
      */
     public static Config choose(GemmAlgorithm algorithm, int m, int n, int k) {
         return GemmSelection.plan(algorithm, m, n, k, DeviceProfile.nominal(), Config::nominalFootprint, null).config();
+    }
+
+    /** As {@link #choose(GemmAlgorithm, int, int, int)} for {@code precision} (TF32, FP32_3XTF32: a TENSOR_CORE configuration). */
+    public static Config choose(GemmAlgorithm algorithm, Precision precision, int m, int n, int k) {
+        return GemmSelection.plan(algorithm, precision, m, n, k, DeviceProfile.nominal(), Config::nominalFootprint, null).config();
     }
 
     /** The system property that forces one configuration (its cudaName), for tile-size tuning runs. */

@@ -1,6 +1,7 @@
 package dev.jkernels.kernel;
 
 import dev.jkernels.GemmAlgorithm;
+import dev.jkernels.Precision;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -60,6 +61,17 @@ public final class GemmSelection {
             case PIPELINED_128X128 -> 0.92;
             case PIPELINED_128X64 -> 0.89;
             case PIPELINED_64X64 -> 0.84;
+            // Tensor cores, in FP32-FMA units: an H100/H200 SM's dense TF32 rate is about 7.4x its
+            // FP32 FMA rate; a wmma kernel fed through shared memory is taken to reach about half of
+            // it (static estimate, until a device run records measured winners). 3xTF32 issues three
+            // MMAs per product. Only the ratios among one precision's configurations, and against
+            // the split-K reduction, matter.
+            case TF32_128X128 -> 3.7 * 0.92;
+            case TF32_128X64 -> 3.7 * 0.89;
+            case TF32_64X64 -> 3.7 * 0.84;
+            case TF32X3_128X128 -> 3.7 / 3 * 0.92;
+            case TF32X3_128X64 -> 3.7 / 3 * 0.89;
+            case TF32X3_64X64 -> 3.7 / 3 * 0.84;
         };
     }
 
@@ -72,7 +84,31 @@ public final class GemmSelection {
      */
     public static GemmPlan plan(GemmAlgorithm algorithm, int m, int n, int k, DeviceProfile device,
                                 Function<GemmKernels.Config, KernelFootprint> footprints, MeasuredWinners winners) {
+        return plan(algorithm, Precision.FP32, m, n, k, device, footprints, winners);
+    }
+
+    /**
+     * The plan for an M x N x K GEMM computing in {@code precision} (the precision that runs: see
+     * {@link TensorCores#effective}). FP32 chooses among the SIMT kernels as before; TF32 and
+     * FP32_3XTF32 among that precision's TENSOR_CORE configurations (AUTO or TENSOR_CORE), by the
+     * same wave model and split-K rule.
+     *
+     * @throws IllegalArgumentException for CUBLAS, for an algorithm that cannot run the precision,
+     *     or when no configuration can take the shape
+     * @throws IllegalStateException for a tensor-core precision on a device below compute capability 8.0
+     */
+    public static GemmPlan plan(GemmAlgorithm algorithm, Precision precision, int m, int n, int k, DeviceProfile device,
+                                Function<GemmKernels.Config, KernelFootprint> footprints, MeasuredWinners winners) {
         Objects.requireNonNull(algorithm, "algorithm");
+        Objects.requireNonNull(precision, "precision");
+        if (!algorithm.runs(precision)) {
+            throw new IllegalArgumentException("gemm plan: algorithm " + algorithm + " cannot run precision " + precision
+                    + " (it runs " + algorithm.precisions() + ")");
+        }
+        if (precision.usesTensorCores() && !TensorCores.supported(device)) {
+            throw new IllegalStateException("gemm plan: precision " + precision + " needs TF32 tensor cores (compute capability "
+                    + Precision.MIN_TENSOR_CORE_CC_MAJOR + ".0 or newer); " + device + " is " + device.ccMajor() + "." + device.ccMinor());
+        }
         Objects.requireNonNull(device, "device");
         Objects.requireNonNull(footprints, "footprints");
         if (m < 1 || n < 1 || k < 0) throw new IllegalArgumentException("gemm plan: M, N must be >= 1 and K >= 0, got " + m + "x" + n + "x" + k);
@@ -80,12 +116,14 @@ public final class GemmSelection {
             throw new IllegalArgumentException("algorithm CUBLAS is cuBLAS, not a hand-written GEMM kernel");
         }
         GemmKernels.Config forced = GemmKernels.configuredOverride();
-        if (forced != null && (algorithm == GemmAlgorithm.AUTO || algorithm == forced.algorithm()) && forced.fits(m, n)) {
+        if (forced != null && forced.precision() == precision && (algorithm == GemmAlgorithm.AUTO || algorithm == forced.algorithm())
+                && forced.fits(m, n)) {
             return evaluate(forced, 1, m, n, k, device, footprints, "forced by -D" + GemmKernels.CONFIG_PROPERTY);
         }
         if (algorithm == GemmAlgorithm.AUTO && winners != null) {
             MeasuredWinners.Winner w = winners.lookup(device.family(), m, n, k);
-            if (w != null && w.config().fits(m, n) && (w.splitK() == 1 || w.config().supportsSplitK())) {
+            if (w != null && w.config().precision() == precision && w.config().fits(m, n)
+                    && (w.splitK() == 1 || w.config().supportsSplitK())) {
                 GemmPlan p = evaluate(w.config(), w.splitK(), m, n, k, device, footprints,
                         "measured winner for " + device.family() + " (" + winners.source() + ")");
                 if (p != null) return p;
@@ -93,7 +131,10 @@ public final class GemmSelection {
         }
         List<GemmKernels.Config> candidates;
         String why;
-        if (algorithm == GemmAlgorithm.AUTO) {
+        if (precision.usesTensorCores()) {
+            candidates = GemmKernels.Config.of(GemmAlgorithm.TENSOR_CORE, precision);
+            why = algorithm == GemmAlgorithm.AUTO ? "AUTO " + precision : "TENSOR_CORE " + precision;
+        } else if (algorithm == GemmAlgorithm.AUTO) {
             if ((long) m * n * k <= TINY_MACS && GemmKernels.Config.TILED.fits(m, n)) {
                 return evaluate(GemmKernels.Config.TILED, 1, m, n, k, device, footprints,
                         "tiny problem (" + (long) m * n * k + " multiply-adds): launch-bound, the simple tiled kernel");
@@ -122,7 +163,8 @@ public final class GemmSelection {
             }
         }
         if (best == null) {
-            throw new IllegalArgumentException("gemm: no " + (algorithm == GemmAlgorithm.AUTO ? "PIPELINED" : algorithm)
+            throw new IllegalArgumentException("gemm: no " + (precision.usesTensorCores() ? "TENSOR_CORE " + precision
+                    : algorithm == GemmAlgorithm.AUTO ? "PIPELINED" : algorithm)
                     + " configuration can run M=" + m + " N=" + n + " K=" + k + " (" + String.join("; ", rejected) + ")");
         }
         String reason = String.format(Locale.ROOT, "%s: lowest modelled time among %s%s; %d warps/SM resident",

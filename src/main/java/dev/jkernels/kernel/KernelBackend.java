@@ -7,6 +7,8 @@ import dev.jkernels.Conv2dGeometry;
 import dev.jkernels.Conv2dSpec;
 import dev.jkernels.GemmAlgorithm;
 import dev.jkernels.GemmSpec;
+import dev.jkernels.ConvAlgorithm;
+import dev.jkernels.Precision;
 import dev.jkernels.Tensor;
 import dev.jkernels.nativeloader.CudaProbe;
 import dev.jkernels.nativeloader.CudaVerdict;
@@ -157,7 +159,7 @@ public final class KernelBackend extends AbstractBackend {
         ensureOpen();
         if (!(launcher instanceof CudaLauncher cuda)) {
             throw new IllegalArgumentException(op + ": algorithm CUBLAS needs the CUDA backend; this backend is "
-                    + name + " (the emulator runs only the hand-written kernels: NAIVE, TILED, REGISTER_BLOCKED, WARP_TILED, PIPELINED)");
+                    + name + " (the emulator runs only the hand-written kernels: NAIVE, TILED, REGISTER_BLOCKED, WARP_TILED, PIPELINED, TENSOR_CORE)");
         }
         if (cublas == null) cublas = CublasGemm.open(cuda);
         return cublas;
@@ -167,16 +169,23 @@ public final class KernelBackend extends AbstractBackend {
         String op = "gemm M=" + m + " N=" + n + " K=" + k + " " + spec + " on " + name;
         buffer(c).noteWrite();
         DeviceBuffer biasBuffer = bias == null ? null : buffer(bias);
+        Precision precision = TensorCores.effective(op, spec.precision().orElse(Precision.FP32), spec.allowsPrecisionFallback(),
+                deviceProfile());
         if (spec.algorithm() == GemmAlgorithm.CUBLAS) {
             CublasGemm blas = cublas(op);
-            blas.sgemm(spec, m, n, k, buffer(a), buffer(b), buffer(c), op);
+            blas.sgemm(spec, precision == Precision.TF32, m, n, k, buffer(a), buffer(b), buffer(c), op);
             if (GemmKernels.needsBiasActivationPass(spec)) {
                 launcher.launch(GemmKernels.biasActivation(spec, m, n, biasBuffer, buffer(c), op + " (bias + activation after cuBLAS)"));
             }
             return;
         }
-        GemmPlan plan = planGemm(spec.algorithm(), m, n, k);
+        GemmPlan plan = planGemm(algorithmFor(spec.algorithm(), precision), precision, m, n, k);
         runGemmPlan(plan, spec, buffer(a), buffer(b), buffer(c), GemmKernels.epilogue(spec, biasBuffer), op);
+    }
+
+    /** TENSOR_CORE falls back to AUTO's FP32 choice when the precision fell back to FP32 (asked for, on a device below 8.0). */
+    private static GemmAlgorithm algorithmFor(GemmAlgorithm asked, Precision runs) {
+        return asked == GemmAlgorithm.TENSOR_CORE && !runs.usesTensorCores() ? GemmAlgorithm.AUTO : asked;
     }
 
     /** Launches {@code plan} (with a split-K workspace when it splits). Also the 1x1 conv's GEMM. */
@@ -231,14 +240,33 @@ public final class KernelBackend extends AbstractBackend {
         return GemmSelection.evaluate(config, splitK, m, n, k, deviceProfile(), this::footprint, "forced (sweep)");
     }
 
-    /** The plan this backend runs for an M x N x K GEMM of {@code algorithm} (for logs, tests and benchmarks). */
+    /** The plan this backend runs for an M x N x K FP32 GEMM of {@code algorithm} (for logs, tests and benchmarks). */
     public GemmPlan planGemm(GemmAlgorithm algorithm, int m, int n, int k) {
+        return planGemm(algorithm, Precision.FP32, m, n, k);
+    }
+
+    /** The plan this backend runs for an M x N x K GEMM of {@code algorithm} in {@code precision}. */
+    public GemmPlan planGemm(GemmAlgorithm algorithm, Precision precision, int m, int n, int k) {
         DeviceProfile d = deviceProfile();
         if (!winnersLoaded) {
             winners = MeasuredWinners.forFamily(d.family());
             winnersLoaded = true;
         }
-        return GemmSelection.plan(algorithm, m, n, k, d, this::footprint, winners);
+        return GemmSelection.plan(algorithm, precision, m, n, k, d, this::footprint, winners);
+    }
+
+    /**
+     * What this backend runs for a conv2d of {@code spec} (precision resolved) on {@code g}: the
+     * precision that runs on this device and the kernel (for logs, tests and benchmarks).
+     *
+     * @throws IllegalStateException for a tensor-core precision on a device without, unless the spec allows the fallback
+     */
+    public ConvFastKernels.PrecisionSelection planConv(Conv2dSpec spec, Conv2dGeometry g, String op) {
+        Precision precision = TensorCores.effective(op, spec.precision().orElse(Precision.FP32), spec.allowsPrecisionFallback(),
+                deviceProfile());
+        ConvAlgorithm algorithm = spec.algorithm() == ConvAlgorithm.TENSOR_CORE && !precision.usesTensorCores()
+                ? ConvAlgorithm.AUTO : spec.algorithm();
+        return ConvFastKernels.choose(algorithm, precision, g, ConvFastKernels.DEFAULT_SMS);
     }
 
     /** The filters transformed for the second-generation conv kernels, cached per filter buffer. */
@@ -255,14 +283,44 @@ public final class KernelBackend extends AbstractBackend {
                 + " on " + name;
         DeviceBuffer biasBuffer = bias == null ? null : buffer(bias);
         buffer(output).noteWrite();
-        ConvFastKernels.Selection sel = ConvFastKernels.choose(spec.algorithm(), g);
-        if (sel.legacy() != null) {
-            launcher.launch(ConvKernels.launch(sel.legacy(), g, activation, buffer(input), buffer(filters), biasBuffer,
-                    buffer(output), op));
+        runConvSelected(planConv(spec, g, op), g, buffer(input), buffer(filters), buffer(output),
+                ConvKernels.epilogue(activation, biasBuffer), op);
+    }
+
+    /**
+     * Runs what the conv selection chose, in its precision: a first-generation kernel, a
+     * second-generation variant, or one of those on TF32-rounded copies of the input and filters
+     * (freed after the launch; the filter cache never sees the copies, the SIMT paths that take
+     * rounded inputs read their filters raw).
+     */
+    private void runConvSelected(ConvFastKernels.PrecisionSelection ps, Conv2dGeometry g, DeviceBuffer input,
+                                 DeviceBuffer filters, DeviceBuffer output, EpilogueArgs ep, String op) {
+        ConvFastKernels.Selection sel = ps.selection();
+        String what = op + " [" + ps + "]";
+        if (!ps.roundInputs()) {
+            if (sel.legacy() != null) launcher.launch(ConvKernels.launch(sel.legacy(), g, input, filters, output, ep, what));
+            else runConvVariant(sel.variant(), ps.precision(), g, input, filters, output, ep, what);
             return;
         }
-        runConvVariant(sel.variant(), g, buffer(input), buffer(filters), buffer(output),
-                ConvKernels.epilogue(activation, biasBuffer), op + " [" + sel + "]");
+        if (sel.variant() != null && sel.variant() != ConvFastKernels.Variant.DEPTHWISE) {
+            throw new IllegalStateException(op + ": TF32-rounded inputs are only for the kernels that read raw filters, got " + sel);
+        }
+        long inCount = (long) g.n() * g.c() * g.h() * g.w();
+        long fCount = (long) g.k() * g.channelsPerGroup() * g.r() * g.s();
+        DeviceBuffer rin = launcher.allocate(bytesOf(inCount));
+        try {
+            DeviceBuffer rf = launcher.allocate(bytesOf(fCount));
+            try {
+                launcher.launch(TensorCores.round(input, rin, inCount, op + " (input to TF32)"));
+                launcher.launch(TensorCores.round(filters, rf, fCount, op + " (filters to TF32)"));
+                if (sel.legacy() != null) launcher.launch(ConvKernels.launch(sel.legacy(), g, rin, rf, output, ep, what));
+                else runConvVariant(sel.variant(), Precision.FP32, g, rin, rf, output, ep, what);
+            } finally {
+                launcher.free(rf);  // the GPU's free waits for the launches that use it
+            }
+        } finally {
+            launcher.free(rin);
+        }
     }
 
     /**
@@ -297,22 +355,23 @@ public final class KernelBackend extends AbstractBackend {
         buffer(output).noteWrite();
         EpilogueArgs ep = ConvKernels.epilogue(activation, bias == null ? null : buffer(bias)).toBuilder()
                 .residual(buffer(residual), 0).build();
-        ConvFastKernels.Selection sel = ConvFastKernels.choose(spec.algorithm(), g);
-        if (sel.legacy() != null) {
-            launcher.launch(ConvKernels.launch(sel.legacy(), g, buffer(input), buffer(filters), buffer(output), ep, op));
-            return;
-        }
-        runConvVariant(sel.variant(), g, buffer(input), buffer(filters), buffer(output), ep, op + " [" + sel + "]");
+        runConvSelected(planConv(spec, g, op), g, buffer(input), buffer(filters), buffer(output), ep, op);
     }
 
     /** Runs a second-generation conv variant (transforming and caching the filters as it needs). */
     void runConvVariant(ConvFastKernels.Variant v, Conv2dGeometry g, DeviceBuffer input, DeviceBuffer filters,
                         DeviceBuffer output, EpilogueArgs ep, String op) {
+        runConvVariant(v, Precision.FP32, g, input, filters, output, ep, op);
+    }
+
+    /** As above; {@code precision} is the one GEMM_1X1 plans its GEMM in (the others compute in their own). */
+    void runConvVariant(ConvFastKernels.Variant v, Precision precision, Conv2dGeometry g, DeviceBuffer input, DeviceBuffer filters,
+                        DeviceBuffer output, EpilogueArgs ep, String op) {
         switch (v) {
             case GEMM_1X1 -> {
                 ConvFastKernels.Gemm1x1 q = ConvFastKernels.gemm1x1(g, input, filters, ep);
-                runGemmPlan(planGemm(GemmAlgorithm.AUTO, q.m(), q.n(), q.k()), q.spec(), q.a(), q.b(), output, q.epilogue(),
-                        op + " (1x1 as GEMM)");
+                runGemmPlan(planGemm(GemmAlgorithm.AUTO, precision, q.m(), q.n(), q.k()), q.spec(), q.a(), q.b(), output,
+                        q.epilogue(), op + " (1x1 as GEMM)");
             }
             case DEPTHWISE -> launcher.launch(ConvFastKernels.launch(v, g, input, filters, output, ep, op));
             default -> {

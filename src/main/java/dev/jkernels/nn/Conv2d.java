@@ -60,7 +60,8 @@ public final class Conv2d implements Layer {
         this.kernelW = b.kernelW;
         this.activation = b.activation;
         this.spec = Conv2dSpec.builder().stride(b.strideH, b.strideW).padding(b.padding)
-                .dilation(b.dilationH, b.dilationW).groups(b.groups).bias(b.bias).layout(b.layout).build();
+                .dilation(b.dilationH, b.dilationW).groups(b.groups).bias(b.bias).layout(b.layout)
+                .precision(b.precision).allowPrecisionFallback(b.precisionFallback).build();
         this.params = new Parameters(shortName(), new int[] {outChannels, inChannels / b.groups, kernelH, kernelW},
                 outChannels, b.bias);
         initialize(Initializer.pytorchDefault(), Initializer.nextDefaultSeed());
@@ -86,6 +87,9 @@ public final class Conv2d implements Layer {
     public Activation activation() { return activation; }
     /** The convolution's spec (stride, padding, dilation, groups, bias, layout). */
     public Conv2dSpec spec() { return spec; }
+
+    /** The precision asked for, or empty (the backend's conv default). */
+    public java.util.Optional<dev.jkernels.Precision> precision() { return spec.precision(); }
 
     /** The weight's shape {@code [K, C/groups, R, S]}. */
     public Shape weightShape() { return Shape.of(params.weightShape()); }
@@ -140,6 +144,7 @@ public final class Conv2d implements Layer {
         if (!hasBias()) sb.append(", bias=false");
         if (spec.layout() != Layout.NCHW) sb.append(", ").append(spec.layout());
         if (!activation.isIdentity()) sb.append(", ").append(activation);
+        spec.precision().ifPresent(p -> sb.append(", ").append(p));
         return sb.append(')').toString();
     }
 
@@ -230,6 +235,8 @@ public final class Conv2d implements Layer {
         private boolean bias = true;
         private Activation activation = Activation.identity();
         private Layout layout = Layout.NCHW;
+        private dev.jkernels.Precision precision;
+        private boolean precisionFallback;
 
         private Builder(int inChannels, int outChannels, int kernelH, int kernelW) {
             this.inChannels = inChannels;
@@ -256,6 +263,13 @@ public final class Conv2d implements Layer {
         public Builder activation(String a) { activation = Activation.parse(a); return this; }
         /** NCHW (default, PyTorch) or NHWC (Keras's channels_last). */
         public Builder layout(Layout l) { layout = l; return this; }
+        /**
+         * The conv's precision (docs/precision.md); null (the default) leaves it to the backend's conv
+         * default, PyTorch's {@code torch.backends.cudnn.allow_tf32}.
+         */
+        public Builder precision(dev.jkernels.Precision p) { precision = p; return this; }
+        /** Opt in to FP32 on a device without TF32 tensor cores (else a tensor-core precision fails there). */
+        public Builder allowPrecisionFallback(boolean v) { precisionFallback = v; return this; }
         public Conv2d build() { return new Conv2d(this); }
     }
 }

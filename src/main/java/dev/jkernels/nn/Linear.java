@@ -4,6 +4,7 @@ import dev.jkernels.Activation;
 import dev.jkernels.Backend;
 import dev.jkernels.GemmSpec;
 import dev.jkernels.Layout;
+import dev.jkernels.Precision;
 import dev.jkernels.Shape;
 import dev.jkernels.Tensor;
 
@@ -24,6 +25,8 @@ public final class Linear implements Layer {
     private final int outFeatures;
     private final Activation activation;
     private final Parameters params;
+    private volatile Precision precision;       // null: the backend's matmul default
+    private volatile boolean precisionFallback;
 
     /** {@code nn.Linear(in, out)}: bias, no activation. */
     public Linear(int inFeatures, int outFeatures) { this(inFeatures, outFeatures, true, Activation.identity()); }
@@ -53,6 +56,24 @@ public final class Linear implements Layer {
     public int inFeatures() { return inFeatures; }
 
     public int outFeatures() { return outFeatures; }
+
+    /**
+     * Sets the GEMM's precision (docs/precision.md); null leaves it to the backend's matmul default
+     * (PyTorch's {@code torch.backends.cuda.matmul.allow_tf32}), as a new layer does.
+     */
+    public Linear precision(Precision p) {
+        precision = p;
+        return this;
+    }
+
+    /** The precision asked for, or empty (the backend's matmul default). */
+    public java.util.Optional<Precision> precision() { return java.util.Optional.ofNullable(precision); }
+
+    /** Opt in to FP32 on a device without TF32 tensor cores (else a tensor-core precision fails there). */
+    public Linear allowPrecisionFallback(boolean v) {
+        precisionFallback = v;
+        return this;
+    }
 
     /** The built-in activation (identity when none). */
     public Activation activation() { return activation; }
@@ -100,7 +121,7 @@ public final class Linear implements Layer {
 
     @Override public String name() {
         return "Linear(" + inFeatures + " → " + outFeatures + (hasBias() ? "" : ", bias=false")
-                + (activation.isIdentity() ? "" : ", " + activation) + ")";
+                + (activation.isIdentity() ? "" : ", " + activation) + (precision == null ? "" : ", " + precision) + ")";
     }
 
     @Override public Shape outputShape(Shape input) {
@@ -132,7 +153,8 @@ public final class Linear implements Layer {
     }
 
     GemmSpec gemmSpec(Activation act) {
-        return GemmSpec.builder().transB(true).bias(hasBias()).activation(act).build();
+        return GemmSpec.builder().transB(true).bias(hasBias()).activation(act).precision(precision)
+                .allowPrecisionFallback(precisionFallback).build();
     }
 
     @Override public Linear to(Backend backend) {

@@ -3,6 +3,7 @@ package dev.jkernels.nn;
 import dev.jkernels.Activation;
 import dev.jkernels.Backend;
 import dev.jkernels.Layout;
+import dev.jkernels.Precision;
 import dev.jkernels.Shape;
 import dev.jkernels.Tensor;
 
@@ -44,16 +45,25 @@ public final class ResidualBlock implements Layer {
     /**
      * ResNet's basic block (torchvision {@code BasicBlock}): conv3×3(stride) → BN → ReLU → conv3×3 →
      * BN, plus the identity, or conv1×1(stride) → BN when the stride or the channel count changes;
-     * ReLU after the sum. Convs without bias, as in torchvision.
+     * ReLU after the sum. Convs without bias, as in torchvision. Its convs take the backend's conv
+     * precision (docs/precision.md).
      */
     public static ResidualBlock basic(int inChannels, int outChannels, int stride, Layout layout) {
+        return basic(inChannels, outChannels, stride, layout, null);
+    }
+
+    /**
+     * {@link #basic(int, int, int, Layout)} with every conv of the block (both paths) in
+     * {@code precision}; null leaves it to the backend's conv default.
+     */
+    public static ResidualBlock basic(int inChannels, int outChannels, int stride, Layout layout, Precision precision) {
         List<Layer> m = List.of(
-                Conv2d.builder(inChannels, outChannels, 3).stride(stride).padding(1).bias(false).layout(layout).build(),
+                Conv2d.builder(inChannels, outChannels, 3).stride(stride).padding(1).bias(false).layout(layout).precision(precision).build(),
                 new BatchNorm2d(outChannels, 1e-5f, layout), new ReLU(),
-                Conv2d.builder(outChannels, outChannels, 3).padding(1).bias(false).layout(layout).build(),
+                Conv2d.builder(outChannels, outChannels, 3).padding(1).bias(false).layout(layout).precision(precision).build(),
                 new BatchNorm2d(outChannels, 1e-5f, layout));
         List<Layer> s = stride != 1 || inChannels != outChannels
-                ? List.of(Conv2d.builder(inChannels, outChannels, 1).stride(stride).bias(false).layout(layout).build(),
+                ? List.of(Conv2d.builder(inChannels, outChannels, 1).stride(stride).bias(false).layout(layout).precision(precision).build(),
                           new BatchNorm2d(outChannels, 1e-5f, layout))
                 : List.of();
         return new ResidualBlock(m, s, Activation.relu());

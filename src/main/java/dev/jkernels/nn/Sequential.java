@@ -135,10 +135,11 @@ public final class Sequential implements Layer {
             switch (kind) {
                 case GEMM: {
                     Linear l = (Linear) layer;
-                    return "gemm(transB" + (l.hasBias() ? ", bias" : "") + (activation.isIdentity() ? "" : ", " + activationLabel()) + ")";
+                    return "gemm(transB" + (l.hasBias() ? ", bias" : "") + (activation.isIdentity() ? "" : ", " + activationLabel())
+                            + l.precision().map(p -> ", " + p).orElse("") + ")";
                 }
                 case CONV2D: return (activation.isIdentity() ? "conv2d" : "conv2dActivation(" + activationLabel() + ")")
-                        + (foldedBn != null ? " [BN folded]" : "");
+                        + ((Conv2d) layer).precision().map(p -> " [" + p + "]").orElse("") + (foldedBn != null ? " [BN folded]" : "");
                 case BLOCK: return "residual block";
                 case ACTIVATION: return "activation(" + activationLabel() + ")";
                 case RESHAPE: return "reshape (no launch)";
@@ -651,7 +652,8 @@ public final class Sequential implements Layer {
         dev.jkernels.Conv2dSpec sp = conv.spec();
         Conv2d copy = Conv2d.builder(conv.inChannels(), conv.outChannels(), conv.kernelH(), conv.kernelW())
                 .stride(sp.strideH(), sp.strideW()).padding(sp.padding()).dilation(sp.dilationH(), sp.dilationW())
-                .groups(sp.groups()).bias(true).layout(sp.layout()).build();
+                .groups(sp.groups()).bias(true).layout(sp.layout()).precision(sp.precision().orElse(null))
+                .allowPrecisionFallback(sp.allowsPrecisionFallback()).build();
         return copy.setWeights(w2, b2);
     }
 

@@ -52,7 +52,10 @@ class EpilogueEmulatedTest extends BackendTestBase {
             float[] residual = RandomData.uniform(15, m * ld);
             for (int i = 0; i < m; i++) Arrays.fill(residual, i * ld + n, i * ld + ld, Float.NaN);
             float[] slopes = RandomData.uniform(16, n, 0.05f, 0.5f);
-            double[] want = Reference.gemm(m, n, k, a, false, b, true, alpha, beta, c0, bias, Activation.identity());
+            // TF32 kernels: the reference on TF32-rounded A and B (the epilogue's terms are FP32 in every precision).
+            boolean tf32 = config.precision() == dev.jkernels.Precision.TF32;
+            double[] want = Reference.gemm(m, n, k, tf32 ? ConvFastVariantsTest.rounded(a) : a, false,
+                    tf32 ? ConvFastVariantsTest.rounded(b) : b, true, alpha, beta, c0, bias, Activation.identity());
             for (int i = 0; i < m; i++) {
                 for (int j = 0; j < n; j++) {
                     double v = want[i * n + j] + residual[i * ld + j];

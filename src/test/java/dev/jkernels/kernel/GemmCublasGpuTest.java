@@ -113,9 +113,15 @@ class GemmCublasGpuTest extends BackendTestBase {
         float[] b = RandomData.uniform(RandomData.seedOf(tc, 2), tc.k() * tc.n());
         float[] bias = tc.bias() ? RandomData.uniform(RandomData.seedOf(tc, 3), tc.n()) : null;
         float[] c0 = RandomData.uniform(RandomData.seedOf(tc, 4), tc.m() * tc.n());
-        float[] cublas = gemm(tc.spec().toBuilder().algorithm(GemmAlgorithm.CUBLAS).build(), tc, a, b, bias, c0);
-        float[] ours;
         KernelBackend kb = (KernelBackend) backend;
+        dev.jkernels.Precision p = v.config().precision();
+        Assumptions.assumeTrue(p == dev.jkernels.Precision.FP32 || TensorCores.supported(kb.deviceProfile()),
+                () -> v.config() + ": no TF32 tensor cores on " + kb.deviceProfile());
+        // TF32 kernels against cuBLAS in TF32 tensor-op math; 3xTF32 and FP32 against SGEMM (TF32 off).
+        boolean tf32 = p == dev.jkernels.Precision.TF32;
+        float[] cublas = gemm(tc.spec().toBuilder().algorithm(GemmAlgorithm.CUBLAS)
+                .precision(tf32 ? dev.jkernels.Precision.TF32 : dev.jkernels.Precision.FP32).build(), tc, a, b, bias, c0);
+        float[] ours;
         try (TensorScope scope = new TensorScope()) {
             Tensor ta = scope.track(kb.tensor(a, tc.shapeA()));
             Tensor tb = scope.track(kb.tensor(b, tc.shapeB()));
@@ -127,7 +133,18 @@ class GemmCublasGpuTest extends BackendTestBase {
             kb.synchronize();
             ours = tcOut.toArray();
         }
-        // Both are FP32 with different summation orders: twice the FP32-vs-FP64 budget.
+        if (tf32) {
+            // Two TF32 computations (cuBLAS's conversion need not round ties as __float_to_tf32): each within
+            // the TF32 tolerance of the exact result, so within twice it of each other.
+            double[] ref = new double[cublas.length];
+            for (int i = 0; i < ref.length; i++) ref[i] = cublas[i];
+            double rms = dev.jkernels.precision.AbstractPrecisionGridTest.rms(ref), worst = 0;
+            for (int i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(ours[i] - ref[i]));
+            assertTrue(worst <= 2 * dev.jkernels.precision.AbstractPrecisionGridTest.TF32_RMS_TOLERANCE * rms,
+                    v + ": max |TF32 - cuBLAS TF32| = " + worst + ", RMS " + rms);
+            return;
+        }
+        // Both are FP32-accurate with different summation orders: twice the FP32-vs-FP64 budget.
         GemmVariantsTest.tolerance(tc).times(2).assertClose(v.toString(), ours, cublas);
     }
 

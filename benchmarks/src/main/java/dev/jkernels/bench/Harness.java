@@ -7,6 +7,7 @@ import dev.jkernels.Backends;
 import dev.jkernels.ConvAlgorithm;
 import dev.jkernels.Conv2dSpec;
 import dev.jkernels.GemmAlgorithm;
+import dev.jkernels.Precision;
 import dev.jkernels.GemmSpec;
 import dev.jkernels.Tensor;
 import dev.jkernels.TensorScope;
@@ -49,7 +50,8 @@ public final class Harness {
     /** The command line, parsed. */
     public record Options(String backend, Path workloads, Path json, Path anchors, int reps, int warmup,
                           boolean quick, Set<String> only, long seed, List<GemmAlgorithm> gemmAlgorithms,
-                          Double maxGflop, Long maxElements, List<ConvAlgorithm> convAlgorithms, List<String> convVariants) {
+                          Double maxGflop, Long maxElements, List<ConvAlgorithm> convAlgorithms, List<String> convVariants,
+                          List<Precision> precisions) {
 
         static final Set<String> OPS = Set.of("gemm", "conv2d", "activation", "fused");
 
@@ -65,6 +67,7 @@ public final class Harness {
             List<ConvAlgorithm> convAlgs = List.of(ConvAlgorithm.AUTO);
             List<String> convVariants = List.of();
             Long maxElements = null;
+            List<Precision> precisions = List.of(Precision.FP32);
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 switch (a) {
@@ -111,6 +114,11 @@ public final class Harness {
                         for (String s : value(args, ++i, a).split(",")) l.add(ConvFastKernels.byName(s.trim()).cudaName());
                         convVariants = List.copyOf(l);
                     }
+                    case "--precisions" -> {
+                        java.util.LinkedHashSet<Precision> l = new java.util.LinkedHashSet<>(List.of(Precision.FP32));
+                        for (String s : value(args, ++i, a).split(",")) l.add(Precision.parse("--precisions", s));
+                        precisions = List.copyOf(l);
+                    }
                     case "-h", "--help" -> throw new HelpRequested();
                     default -> throw new IllegalArgumentException("unknown option " + a + " (try --help)");
                 }
@@ -118,7 +126,7 @@ public final class Harness {
             if (quick && workloads != null) throw new IllegalArgumentException("--quick and --workloads exclude each other");
             return new Options(backend, workloads, json, anchors, reps != null ? reps : quick ? 5 : 10,
                     warmup != null ? warmup : quick ? 2 : 3, quick, Set.copyOf(only), seed, algs, maxGflop, maxElements,
-                    convAlgs, convVariants);
+                    convAlgs, convVariants, precisions);
         }
 
         private static String value(String[] args, int i, String option) {
@@ -149,6 +157,7 @@ public final class Harness {
                            [--gemm-algorithms AUTO,NAIVE,TILED,REGISTER_BLOCKED,WARP_TILED] [--max-gflop X] [--max-elements N]
                            [--conv-algorithms AUTO,DIRECT,IMPLICIT_GEMM,IMPLICIT_GEMM_PIPELINED,WINOGRAD,...]
                            [--conv-variants igemm_128x128,igemm_128x64,igemm_64x64,winograd_2x2_3x3,...]
+                           [--precisions FP32,TF32,FP32_3XTF32]
               --quick       a small CPU-sized list (the README's main job); default backend auto
               --workloads   a workloads.json (default: the public list kept in this jar)
               --anchors     PyTorch figures from the rig (anchors.py) for the shares of cuBLAS and cuDNN
@@ -157,6 +166,8 @@ public final class Harness {
               --conv-algorithms  conv2d rows per algorithm (AUTO always; named kernels run where they apply,
                             e.g. WINOGRAD on 3x3 stride 1, DEPTHWISE on groups = C, else AUTO's kernel)
               --conv-variants    conv2d rows per kernel variant (-Djkernels.conv.variant on AUTO; where it applies)
+              --precisions  FP32 (always) plus TF32 and/or FP32_3XTF32: AUTO GEMM and conv2d rows in each; TF32 beside
+                            cuBLAS in TF32 tensor-op math and PyTorch with allow_tf32, 3xTF32 beside SGEMM and cuDNN FP32
             Markdown on stdout, progress on stderr, JSON with --json.""";
 
     public static void main(String[] args) {
@@ -449,7 +460,7 @@ public final class Harness {
             // cuBLAS first, once per shape: it is the limit every variant is compared with
             Double cublasMs = null;
             if (cuda) {
-                GemmSpec cub = GemmSpec.builder().algorithm(GemmAlgorithm.CUBLAS).build();
+                GemmSpec cub = GemmSpec.builder().algorithm(GemmAlgorithm.CUBLAS).precision(Precision.FP32).build();
                 try {
                     backend.gemm(cub, ta, tb, null, tc);
                     backend.synchronize();
@@ -466,7 +477,7 @@ public final class Harness {
             }
             Double cublasTflops = cublasMs == null ? null : BytesModel.tflopPerSecond(g.flops(), cublasMs);
             for (GemmAlgorithm alg : options.gemmAlgorithms()) {
-                GemmSpec spec = GemmSpec.builder().algorithm(alg).build();
+                GemmSpec spec = GemmSpec.builder().algorithm(alg).precision(Precision.FP32).build();  // whatever the defaults
                 String algName = backend.kind() == BackendKind.CPU ? "cpu" : alg.name();
                 try {
                     backend.gemm(spec, ta, tb, null, tc);
@@ -490,8 +501,62 @@ public final class Harness {
                 }
                 if (backend.kind() == BackendKind.CPU) break;   // one implementation: the algorithm is ignored
             }
+            for (Precision p : options.precisions()) {
+                if (p != Precision.FP32) rows.add(gemmInPrecision(g, p, ta, tb, tc, a, b, bytes, cublasMs, cublasTflops, anchorTflops));
+            }
         }
         return rows;
+    }
+
+    /**
+     * One AUTO row in a tensor-core precision. Its baselines: TF32 beside cuBLAS in
+     * CUBLAS_TF32_TENSOR_OP_MATH (measured here) and PyTorch with allow_tf32 on (the anchors' tf32
+     * part); FP32_3XTF32 beside cuBLAS SGEMM and PyTorch with TF32 off, the FP32 baselines.
+     */
+    private BenchResult.GemmRow gemmInPrecision(Workloads.Gemm g, Precision p, Tensor ta, Tensor tb, Tensor tc, float[] a, float[] b,
+                                                long bytes, Double fp32CublasMs, Double fp32CublasTflops, Double fp32AnchorTflops) {
+        String algName = (backend.kind() == BackendKind.CPU ? "cpu " : "AUTO ") + p;
+        Double cublasMs = fp32CublasMs, cublasTflops = fp32CublasTflops, anchorTflops = fp32AnchorTflops;
+        SpotCheck.Reference ref = SpotCheck.inPrecision(SpotCheck.gemm(a, b, g.m(), g.n(), g.k()), p);
+        java.util.function.LongFunction<String> where = i -> "C[" + i / g.n() + "," + i % g.n() + "]";
+        if (p == Precision.TF32) {
+            cublasMs = null;
+            cublasTflops = null;
+            anchorTflops = anchors == null ? null : anchors.tf32Gemm(g.m(), g.n(), g.k()).map(Anchors.Gemm::tflops).orElse(null);
+            if (cuda) {
+                GemmSpec cub = GemmSpec.builder().algorithm(GemmAlgorithm.CUBLAS).precision(Precision.TF32).build();
+                try {
+                    backend.gemm(cub, ta, tb, null, tc);
+                    backend.synchronize();
+                    if (SpotCheck.check(tc.toArray(), ref, seedFor("checkTf32" + g.label()), where).ok()) {
+                        cublasMs = measure(() -> backend.gemm(cub, ta, tb, null, tc), bytes);
+                        cublasTflops = BytesModel.tflopPerSecond(g.flops(), cublasMs);
+                    }
+                } catch (RuntimeException | LinkageError e) {
+                    progress.println("gemm " + g.label() + " cuBLAS TF32: unavailable: " + e.getMessage());
+                }
+            }
+        }
+        GemmSpec spec = GemmSpec.builder().precision(p).build();
+        try {
+            backend.gemm(spec, ta, tb, null, tc);
+            backend.synchronize();
+            SpotCheck.Outcome o = SpotCheck.check(tc.toArray(), ref, seedFor("check" + p + g.label()), where);
+            Double ms = null, tflops = null;
+            if (record(o)) {
+                ms = measure(() -> backend.gemm(spec, ta, tb, null, tc), bytes);
+                tflops = BytesModel.tflopPerSecond(g.flops(), ms);
+            }
+            progress.printf(Locale.ROOT, "gemm %s %s: %s%n", g.label(), algName, ms == null ? o.message()
+                    : String.format(Locale.ROOT, "%.4f ms, %.3f TFLOP/s", ms, tflops));
+            return new BenchResult.GemmRow(g.m(), g.n(), g.k(), algName, ms, tflops, cublasMs, cublasTflops,
+                    BytesModel.share(tflops, cublasTflops), anchorTflops, BytesModel.share(tflops, anchorTflops), o.message(), null);
+        } catch (RuntimeException e) {
+            checkFailures++;
+            progress.println("gemm " + g.label() + " " + algName + ": FAILED: " + e);
+            return new BenchResult.GemmRow(g.m(), g.n(), g.k(), algName, null, null, cublasMs, cublasTflops, null, anchorTflops, null,
+                    "FAILED: " + e.getMessage(), null);
+        }
     }
 
     // ---- conv2d and fused -----------------------------------------------------------------------
@@ -519,7 +584,7 @@ public final class Harness {
         float[] x = random(cv.inputElements(), seedFor("convX" + cv.name()), 1f);
         float[] wt = random(cv.filterElements(), seedFor("convW" + cv.name()), 1f);
         float[] bias = random(cv.k(), seedFor("convB" + cv.name()), 1f);
-        Conv2dSpec spec = Conv2dSpec.builder().stride(cv.stride()).padding(cv.pad()).bias(true).build();
+        Conv2dSpec spec = Conv2dSpec.builder().stride(cv.stride()).padding(cv.pad()).bias(true).precision(Precision.FP32).build();
         long outputs = cv.outputElements();
         long bytes = 4L * (cv.inputElements() + cv.filterElements() + cv.k() + outputs);
         boolean anchorComparable = scaled == null && anchors != null;
@@ -545,6 +610,30 @@ public final class Harness {
             }
             progress.printf(Locale.ROOT, "conv %s: %s%n", name, convMs == null ? o.message()
                     : String.format(Locale.ROOT, "%.4f ms, %.3f TFLOP/s", convMs, tflops));
+            // The tensor-core precisions: AUTO rows beside cuDNN with allow_tf32 (TF32) or cuDNN FP32 (3xTF32).
+            for (Precision p : options.precisions()) {
+                if (p == Precision.FP32 || !convRows) continue;
+                Conv2dSpec ps = spec.toBuilder().precision(p).build();
+                String rowName = name + " [" + p + "]";
+                Double anchorP = !anchorComparable ? null : p == Precision.TF32
+                        ? anchors.tf32Conv(cv).map(Anchors.Conv::tflops).orElse(null) : anchorTflops;
+                try {
+                    backend.conv2d(ps, tx, tw, tb, ty);
+                    backend.synchronize();
+                    SpotCheck.Outcome op = SpotCheck.check(ty.toArray(), SpotCheck.inPrecision(SpotCheck.conv(x, wt, bias, cv,
+                            Activation.identity()), p), seedFor("check" + p + cv.name()), where);
+                    Double ms = record(op) ? measure(() -> backend.conv2d(ps, tx, tw, tb, ty), bytes) : null;
+                    Double tf = ms == null ? null : BytesModel.tflopPerSecond(cv.flops(), ms);
+                    conv.add(new BenchResult.ConvRow(rowName, cv.shape(), outputs, ms, tf, anchorP, BytesModel.share(tf, anchorP),
+                            op.message(), null));
+                    progress.printf(Locale.ROOT, "conv %s: %s%n", rowName, ms == null ? op.message()
+                            : String.format(Locale.ROOT, "%.4f ms, %.3f TFLOP/s", ms, tf));
+                } catch (RuntimeException e) {
+                    checkFailures++;
+                    conv.add(new BenchResult.ConvRow(rowName, cv.shape(), outputs, null, null, anchorP, null, "FAILED: " + e.getMessage(), null));
+                    progress.println("conv " + rowName + ": FAILED: " + e);
+                }
+            }
             // The other conv algorithms and variants asked for: one row each, same data, same check.
             List<String> extra = new ArrayList<>();
             for (ConvAlgorithm alg : options.convAlgorithms()) if (alg != ConvAlgorithm.AUTO) extra.add(alg.name());

@@ -125,7 +125,9 @@ public final class Report {
     public static BenchResult withAnchors(BenchResult r, Anchors a, String source) {
         List<BenchResult.GemmRow> gemm = new ArrayList<>();
         for (BenchResult.GemmRow g : r.gemm()) {
-            Double at = g.anchorTflops() != null ? g.anchorTflops() : a.gemm(g.m(), g.n(), g.k()).map(Anchors.Gemm::tflops).orElse(null);
+            boolean tf32 = g.algorithm().endsWith(" TF32");  // TF32 rows: PyTorch with allow_tf32 on
+            Double at = g.anchorTflops() != null ? g.anchorTflops()
+                    : (tf32 ? a.tf32Gemm(g.m(), g.n(), g.k()) : a.gemm(g.m(), g.n(), g.k())).map(Anchors.Gemm::tflops).orElse(null);
             gemm.add(new BenchResult.GemmRow(g.m(), g.n(), g.k(), g.algorithm(), g.ms(), g.tflops(), g.cublasMs(), g.cublasTflops(),
                     g.shareOfCublas(), at, BytesModel.share(g.tflops(), at), g.check(), g.skipped()));
         }
@@ -155,7 +157,11 @@ public final class Report {
 
     /** The anchor conv of this name whose shape string is the one measured (a scaled-down row has another name). */
     private static java.util.Optional<Anchors.Conv> anchorConv(Anchors a, String name, String shape) {
-        return a.conv2d().stream().filter(c -> c.name().equals(name)
+        // A precision row "name [TF32]" compares with cuDNN's TF32 (allow_tf32 on), "name [FP32_3XTF32]" with cuDNN FP32.
+        List<Anchors.Conv> list = a.conv2d();
+        if (name.endsWith(" [TF32]")) list = a.tf32() == null ? List.of() : a.tf32().conv2d();
+        String base = name.replaceFirst(" \\[(TF32|FP32_3XTF32)]$", "");
+        return list.stream().filter(c -> c.name().equals(base)
                 && new Workloads.Conv(c.name(), c.n(), c.c(), c.h(), c.w(), c.k(), c.r(), c.s(), c.stride(), c.pad()).shape().equals(shape))
                 .findFirst();
     }
@@ -279,12 +285,24 @@ public final class Report {
     // ---- anchors alone --------------------------------------------------------------------------
 
     static String anchorTables(Anchors a) {
-        StringBuilder sb = new StringBuilder("## PyTorch anchors on " + a.device() + " (torch " + a.torch() + ", cuDNN " + a.cudnn() + ", TF32 off)\n\n");
+        StringBuilder sb = new StringBuilder("## PyTorch anchors on " + a.device() + " (torch " + a.torch() + ", cuDNN " + a.cudnn() + ", TF32 off unless the table says TF32 on)\n\n");
         if (a.copy() != null) sb.append(String.format(Locale.ROOT, "Copy bandwidth (device-to-device): %.0f GB/s.%n%n", a.copy().gbps()));
         if (!a.gemm().isEmpty()) {
             List<String[]> rows = new ArrayList<>();
             for (Anchors.Gemm g : a.gemm()) rows.add(new String[] {g.m() + "x" + g.n() + "x" + g.k(), Tables.ms(g.ms()), Tables.fmt(g.tflops(), 2)});
             sb.append("### cuBLAS SGEMM\n\n").append(Tables.table(new String[] {"M×N×K", "ms", "TFLOP/s"}, rows)).append('\n');
+        }
+        if (a.tf32() != null && !a.tf32().gemm().isEmpty()) {
+            List<String[]> rows = new ArrayList<>();
+            for (Anchors.Gemm g : a.tf32().gemm()) rows.add(new String[] {g.m() + "x" + g.n() + "x" + g.k(), Tables.ms(g.ms()), Tables.fmt(g.tflops(), 2)});
+            sb.append("### cuBLAS, TF32 on (torch.backends.cuda.matmul.allow_tf32 = True)\n\n")
+                    .append(Tables.table(new String[] {"M×N×K", "ms", "TFLOP/s"}, rows)).append('\n');
+        }
+        if (a.tf32() != null && !a.tf32().conv2d().isEmpty()) {
+            List<String[]> rows = new ArrayList<>();
+            for (Anchors.Conv c : a.tf32().conv2d()) rows.add(new String[] {c.name(), Tables.ms(c.ms()), Tables.fmt(c.tflops(), 2)});
+            sb.append("### cuDNN conv2d, TF32 on (torch.backends.cudnn.allow_tf32 = True, PyTorch's default)\n\n")
+                    .append(Tables.table(new String[] {"conv", "ms", "TFLOP/s"}, rows)).append('\n');
         }
         if (!a.conv2d().isEmpty()) {
             List<String[]> rows = new ArrayList<>();

@@ -56,6 +56,19 @@ public final class SpotCheck {
 
     public record Outcome(boolean ok, String message) {}
 
+    /**
+     * {@code ref} with the tolerance of {@code precision}: FP32 and FP32_3XTF32 as it is; TF32 adds
+     * 2^-10 · Σ|terms| (each input rounded to 10 mantissa bits errs by at most 2^-11 relative, so each
+     * product by at most about 2^-10: a bound whatever the signs, not a statistical estimate).
+     */
+    public static Reference inPrecision(Reference ref, dev.jkernels.Precision precision) {
+        if (precision != dev.jkernels.Precision.TF32) return ref;
+        return new Reference() {
+            @Override public Ref at(long idx) { return ref.at(idx); }
+            @Override public double tolerance(Ref r) { return ref.tolerance(r) + 0x1p-10 * r.absSum(); }
+        };
+    }
+
     /** Dot-product tolerance for a reduction of {@code length} terms. */
     static double dotTolerance(Ref r, long length) {
         return 1e-5 + 4e-7 * Math.sqrt(length) * r.absSum();

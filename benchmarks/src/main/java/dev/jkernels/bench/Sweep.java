@@ -208,6 +208,10 @@ public final class Sweep {
                 Tensor ta = scope.track(kb.tensor(a, m, k)), tb = scope.track(kb.tensor(b, k, n));
                 Tensor tc = scope.track(kb.zeros(m, n));
                 for (GemmKernels.Config c : GemmKernels.Config.values()) {
+                    // FP32 kernels only: the winners table feeds AUTO's FP32 choice (a TF32 kernel is not an
+                    // FP32 candidate); the tensor-core configurations are chosen by the model until a sweep per
+                    // precision exists.
+                    if (c.precision() != dev.jkernels.Precision.FP32) continue;
                     if (!c.fits(m, n)) continue;
                     List<Integer> splits = new ArrayList<>(List.of(1));
                     GemmPlan unsplit = plan(c, 1, m, n, k);
@@ -337,18 +341,23 @@ public final class Sweep {
                         return false;
                     }
                     if (v == ConvFastKernels.Variant.GEMM_1X1 || v.unsupportedReason(geo) != null) continue;
+                    // The tensor-core variants are timed too (checked in their precision) but never the FP32 winner.
+                    boolean fp32 = v.precision() == dev.jkernels.Precision.FP32;
+                    if (!fp32 && !dev.jkernels.kernel.TensorCores.supported(kb.deviceProfile())) continue;
                     JsonObject cand = new JsonObject();
                     cand.addProperty("config", v.cudaName());
+                    if (!fp32) cand.addProperty("precision", v.precision().name());
                     try {
                         KernelLaunch l = kb.planConv(v, geo, tx, tw, tbias, ty);
                         kb.launcher().launch(l);
-                        SpotCheck.Outcome chk = SpotCheck.check(ty.toArray(), ref, 7, i -> "y[" + i + "]");
+                        SpotCheck.Outcome chk = SpotCheck.check(ty.toArray(), SpotCheck.inPrecision(ref, v.precision()), 7,
+                                i -> "y[" + i + "]");
                         cand.addProperty("check", chk.ok() ? "ok" : chk.message());
                         if (chk.ok()) {
                             double ms = time(List.of(l));
                             cand.addProperty("ms", ms);
                             cand.addProperty("tflops", cv.flops() / (ms * 1e-3) / 1e12);
-                            if (ms < bestMs) {
+                            if (fp32 && ms < bestMs) {
                                 bestMs = ms;
                                 best = v.cudaName();
                             }

@@ -32,7 +32,11 @@ public final class Tables {
         String gemmAnchor = cpu ? "numpy/OpenBLAS" : "PyTorch", convAnchor = cpu ? "PyTorch CPU" : "cuDNN";
         String actAnchor = cpu ? "PyTorch CPU" : "PyTorch";
         if (!r.gemm().isEmpty()) {
-            sb.append("### GEMM (C = A·B, FP32)\n\n");
+            sb.append("### GEMM (C = A·B; FP32 unless the algorithm names TF32 or FP32_3XTF32)\n\n");
+            if (r.gemm().stream().anyMatch(g -> g.algorithm().endsWith("TF32"))) {
+                sb.append("TF32 rows compare with cuBLAS in TF32 tensor-op math and PyTorch with allow_tf32 on; FP32_3XTF32 rows with "
+                        + "cuBLAS SGEMM and PyTorch with TF32 off (the FP32 baselines it matches in accuracy).\n\n");
+            }
             List<String[]> rows = new ArrayList<>();
             for (BenchResult.GemmRow g : r.gemm()) {
                 rows.add(new String[] {g.label(), g.algorithm(), ms(g.ms()), rate(g.tflops()), ms(g.cublasMs()), rate(g.cublasTflops()),
@@ -42,7 +46,10 @@ public final class Tables {
                     gemmAnchor + " TFLOP/s", "% of " + gemmAnchor, "check"}, rows)).append('\n');
         }
         if (!r.conv2d().isEmpty()) {
-            sb.append("### conv2d (NCHW, bias, FP32)\n\n");
+            sb.append("### conv2d (NCHW, bias; FP32 unless the row names [TF32] or [FP32_3XTF32])\n\n");
+            if (r.conv2d().stream().anyMatch(c -> c.name().endsWith("TF32]"))) {
+                sb.append("[TF32] rows compare with cuDNN with allow_tf32 on (PyTorch's default); [FP32_3XTF32] rows with cuDNN FP32.\n\n");
+            }
             List<String[]> rows = new ArrayList<>();
             for (BenchResult.ConvRow c : r.conv2d()) {
                 rows.add(new String[] {c.name(), c.shape(), ms(c.ms()), rate(c.tflops()), rate(c.anchorTflops()),

@@ -88,4 +88,14 @@ class HarnessOptionsTest {
         assertTrue(max < 4f && max > 3.9f);
         assertFalse(java.util.Arrays.equals(a, Harness.random(3_000_000, 6, 4f)));
     }
+
+    @Test
+    void precisionsAddTensorCoreRowsBesideFp32() {
+        assertEquals(java.util.List.of(dev.jkernels.Precision.FP32), Harness.Options.parse().precisions());
+        assertEquals(java.util.List.of(dev.jkernels.Precision.FP32, dev.jkernels.Precision.TF32, dev.jkernels.Precision.FP32_3XTF32),
+                Harness.Options.parse("--precisions", "tf32,3xtf32").precisions());
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Harness.Options.parse("--precisions", "tf16"));
+        assertTrue(e.getMessage().contains("--precisions"), e.getMessage());
+    }
 }

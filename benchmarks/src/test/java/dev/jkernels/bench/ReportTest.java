@@ -89,4 +89,22 @@ class ReportTest {
         assertTrue(a.conv(Workloads.builtIn().conv2d().get(0)).isPresent());
         assertTrue(a.conv(Workloads.builtIn().conv2d().get(0).withBatch(1)).isEmpty(), "a scaled-down conv has no anchor");
     }
+
+    @Test
+    void tf32AnchorsAreTheBaselineOfTheTf32Rows() {
+        Anchors a = Anchors.parse("{\"device\":\"FIXTURE GPU\",\"torch\":\"x\",\"cudnn\":1,"
+                + "\"gemm\":[{\"m\":64,\"n\":64,\"k\":64,\"ms\":1,\"tflops\":10}],"
+                + "\"conv2d\":[{\"name\":\"c\",\"n\":1,\"c\":3,\"h\":8,\"w\":8,\"k\":8,\"r\":3,\"s\":3,\"stride\":1,\"pad\":1,"
+                + "\"p\":8,\"q\":8,\"ms\":0.2,\"tflops\":2}],"
+                + "\"tf32\":{\"gemm\":[{\"m\":64,\"n\":64,\"k\":64,\"ms\":0.5,\"tflops\":20}],"
+                + "\"conv2d\":[{\"name\":\"c\",\"n\":1,\"c\":3,\"h\":8,\"w\":8,\"k\":8,\"r\":3,\"s\":3,\"stride\":1,\"pad\":1,"
+                + "\"ms\":0.1,\"tflops\":5}]}}");  // invented numbers
+        assertEquals(20, a.tf32Gemm(64, 64, 64).orElseThrow().tflops());
+        assertEquals(10, a.gemm(64, 64, 64).orElseThrow().tflops());
+        Workloads.Conv c = new Workloads.Conv("c", 1, 3, 8, 8, 8, 3, 3, 1, 1);
+        assertEquals(5, a.tf32Conv(c).orElseThrow().tflops());
+        assertTrue(Anchors.parse("{\"device\":\"old\"}").tf32Gemm(64, 64, 64).isEmpty(), "an anchors.json without the tf32 part");
+        String md = Report.anchorTables(a);
+        assertTrue(md.contains("cuBLAS, TF32 on") && md.contains("cuDNN conv2d, TF32 on"), md);
+    }
 }

@@ -86,7 +86,8 @@ public final class BackendProperties {
         }
     }
 
-    private static final ConvAlgorithm[] CONV_ALGOS = ConvAlgorithm.values();
+    private static final ConvAlgorithm[] CONV_ALGOS = java.util.Arrays.stream(ConvAlgorithm.values())
+            .filter(a -> a.runs(dev.jkernels.Precision.FP32)).toArray(ConvAlgorithm[]::new);
 
     static void conv(SplittableRandom r, Backend cpu, Backend emu) {
         ConvCase cc = Cases.conv(r);
