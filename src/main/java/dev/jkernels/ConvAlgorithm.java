@@ -23,7 +23,10 @@ public enum ConvAlgorithm {
     DEPTHWISE,
     /**
      * Winograd F(2×2, 3×3) where it applies (3×3 filters, stride 1, dilation 1, groups 1); AUTO's
-     * choice elsewhere. AUTO itself never picks it without a measured device result.
+     * choice elsewhere. AUTO itself never picks it without a measured device result. Like every
+     * Winograd convolution (cuDNN's, oneDNN's) it transforms input tiles by sums and differences
+     * before any product, so an infinite input gives NaN (Inf − Inf) where the exact result is ±Inf;
+     * NaN in still gives NaN out.
      */
     WINOGRAD,
     /** A 1×1 stride-1 unpadded NHWC convolution as one plain GEMM; AUTO's choice elsewhere. */
