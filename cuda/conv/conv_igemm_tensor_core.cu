@@ -23,7 +23,9 @@
 // 3xTF32 (x - big = Inf - Inf; zeroing that small part would not help: Inf · b_small is NaN as soon
 // as b_small = 0, i.e. for every filter value that is exact in TF32).
 //
-// Shared tiles (unswizzled, padded, as load_matrix_sync reads them): As[j][m] is the A operand in
+// Shared tiles (unswizzled, padded, as load_matrix_sync reads them; fragments are loaded with
+// jk::wmma_load_shared, wmma.cuh: the .shared form of the same load, since nvcc 13 makes generic
+// 64-bit LD.E of load_matrix_sync even on a __shared__ array): As[j][m] is the A operand in
 // column-major order (ldm LDA = BM + 8), Bs[j][k] the B operand in row-major order (ldm LDB = BN + 8).
 // Every fragment base is 32-byte aligned (m and k offsets are multiples of 16 floats, the k-step
 // offset is 8 rows, each buffer a multiple of 32 bytes). The pad of 8 floats: the TF32 fragment loads
@@ -164,9 +166,9 @@ JK_UNROLL
             FragA a[FM];
             FragB b[FN];
 JK_UNROLL
-            for (int i = 0; i < FM; ++i) wmma::load_matrix_sync(a[i], at + kk * LDA + 16 * i, LDA);
+            for (int i = 0; i < FM; ++i) wmma_load_shared(a[i], at + kk * LDA + 16 * i, LDA);
 JK_UNROLL
-            for (int j = 0; j < FN; ++j) wmma::load_matrix_sync(b[j], bt + kk * LDB + 16 * j, LDB);
+            for (int j = 0; j < FN; ++j) wmma_load_shared(b[j], bt + kk * LDB + 16 * j, LDB);
             if (PREC == Precision::TF32) {
 JK_UNROLL
                 for (int i = 0; i < FM; ++i)
