@@ -39,6 +39,39 @@ __device__ __forceinline__ void block_tile(int M, int N, int& m0, int& n0) {
     n0 = (int)(mInX ? blockIdx.y : blockIdx.x) * BN;
 }
 
+// One float4 group of the logical rows x K matrix X (element (r, k) at X[r * ld + k] when kContiguous,
+// else X[k * ld + r]): the four elements from (r, k) along the contiguous dimension, bounds-checked,
+// one float4 load where vec (alignment) holds and all four are inside, zeros outside the matrix. The
+// edge path of the pipelined loaders (gemm_pipelined.cu, gemm_tensor_core.cu).
+__device__ __forceinline__ float4 load_group_checked(const float* __restrict__ X, int ld, bool kContiguous, bool vec,
+                                                     int rows, int K, int r, int k) {
+    float4 t = make_float4(0.f, 0.f, 0.f, 0.f);
+    if (kContiguous) {
+        if (r < rows) {
+            const float* q = X + (index_t)r * ld + k;
+            if (vec && k + 3 < K) {
+                t = __ldg(reinterpret_cast<const float4*>(q));
+            } else {
+                if (k < K) t.x = q[0];
+                if (k + 1 < K) t.y = q[1];
+                if (k + 2 < K) t.z = q[2];
+                if (k + 3 < K) t.w = q[3];
+            }
+        }
+    } else if (k < K) {
+        const float* q = X + (index_t)k * ld + r;
+        if (vec && r + 3 < rows) {
+            t = __ldg(reinterpret_cast<const float4*>(q));
+        } else {
+            if (r < rows) t.x = q[0];
+            if (r + 1 < rows) t.y = q[1];
+            if (r + 2 < rows) t.z = q[2];
+            if (r + 3 < rows) t.w = q[3];
+        }
+    }
+    return t;
+}
+
 // float4 access needs a 16-byte aligned base and a leading dimension that keeps every row aligned.
 JK_HD bool vec4_ok(const void* p, int ld) {
     return ((reinterpret_cast<uintptr_t>(p) & 15u) == 0) && ((ld & 3) == 0);

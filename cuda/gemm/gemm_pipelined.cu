@@ -97,32 +97,7 @@ JK_UNROLL
 JK_UNROLL
         for (int g = 0; g < G; ++g) {
             const int e = tid + g * THREADS;
-            const int r = r0 + row_of(e, kContiguous), k = k0 + k_of(e, kContiguous);
-            float4 t = make_float4(0.f, 0.f, 0.f, 0.f);
-            if (kContiguous) {
-                if (r < rows) {
-                    const float* q = X + (index_t)r * ld + k;
-                    if (vec && k + 3 < K) {
-                        t = __ldg(reinterpret_cast<const float4*>(q));
-                    } else {
-                        if (k < K) t.x = q[0];
-                        if (k + 1 < K) t.y = q[1];
-                        if (k + 2 < K) t.z = q[2];
-                        if (k + 3 < K) t.w = q[3];
-                    }
-                }
-            } else if (k < K) {
-                const float* q = X + (index_t)k * ld + r;
-                if (vec && r + 3 < rows) {
-                    t = __ldg(reinterpret_cast<const float4*>(q));
-                } else {
-                    if (r < rows) t.x = q[0];
-                    if (r + 1 < rows) t.y = q[1];
-                    if (r + 2 < rows) t.z = q[2];
-                    if (r + 3 < rows) t.w = q[3];
-                }
-            }
-            v[g] = t;
+            v[g] = gemm::load_group_checked(X, ld, kContiguous, vec, rows, K, r0 + row_of(e, kContiguous), k0 + k_of(e, kContiguous));
         }
     }
 
