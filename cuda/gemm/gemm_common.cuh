@@ -72,6 +72,44 @@ __device__ __forceinline__ float4 load_group_checked(const float* __restrict__ X
     return t;
 }
 
+// The k-tile schedule of the pipelined GEMMs (gemm_pipelined.cu, gemm_tensor_core.cu): register-staged
+// double buffering with one barrier per tile over nt tiles, of which the first nFull are full. Tile 0
+// goes to buffer 0; then tile t is computed from buffer t % 2 (STAGE floats apart) while tile t + 1 is
+// loaded into registers, which are stored to the other buffer after the compute. Interior blocks take
+// their full tiles with the unchecked load_fast, two tiles per trip so that both buffers' offsets are
+// constants (every fragment read a base register plus an immediate); edge blocks and the last tiles
+// take load_checked(t). The last barrier leaves the shared memory free for the epilogue.
+template <int STAGE, typename LoadFast, typename LoadChecked, typename Store, typename Compute>
+__device__ __forceinline__ void pipelined_k_tiles(float* smem, int nt, int nFull, bool interior, LoadFast load_fast,
+                                                  LoadChecked load_checked, Store store, Compute compute) {
+    if (nt > 0) {
+        if (interior && nFull > 0) load_fast();
+        else load_checked(0);
+        store(smem);
+        __syncthreads();
+    }
+    int t = 0;
+    if (interior) {
+        for (; t + 2 < nFull; t += 2) {
+            load_fast();
+            compute(smem);
+            store(smem + STAGE);
+            __syncthreads();
+            load_fast();
+            compute(smem + STAGE);
+            store(smem);
+            __syncthreads();
+        }
+    }
+    for (; t < nt; ++t) {
+        const bool more = t + 1 < nt;
+        if (more) load_checked(t + 1);
+        compute(smem + (t & 1) * STAGE);
+        if (more) store(smem + ((t + 1) & 1) * STAGE);
+        __syncthreads();
+    }
+}
+
 // float4 access needs a 16-byte aligned base and a leading dimension that keeps every row aligned.
 JK_HD bool vec4_ok(const void* p, int ld) {
     return ((reinterpret_cast<uintptr_t>(p) & 15u) == 0) && ((ld & 3) == 0);

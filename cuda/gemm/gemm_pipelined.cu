@@ -215,43 +215,7 @@ JK_UNROLL
     };
 
     const int nt = ceil_div(kEnd - kBegin, BK), nFull = (kEnd - kBegin) / BK;
-    // Prologue: tile 0 into buffer 0.
-    if (nt > 0) {
-        if (interior && nFull > 0) {
-            sa.load_fast();
-            sb.load_fast();
-        } else {
-            load_checked(0);
-        }
-        store(smem);
-        __syncthreads();
-    }
-    int t = 0;
-    // Interior blocks: while the next tile is a full one, unchecked loads (the main loop). Two tiles
-    // per trip, so that both buffers' offsets are constants: every fragment read is one LDS.128 at
-    // a per-phase base register plus an immediate.
-    if (interior) {
-        for (; t + 2 < nFull; t += 2) {
-            sa.load_fast();
-            sb.load_fast();
-            compute(smem);
-            store(smem + TILE);
-            __syncthreads();
-            sa.load_fast();
-            sb.load_fast();
-            compute(smem + TILE);
-            store(smem);
-            __syncthreads();
-        }
-    }
-    // Edge blocks, and the last tile(s) of interior ones: the same pipeline, bounds-checked.
-    for (; t < nt; ++t) {
-        const bool more = t + 1 < nt;
-        if (more) load_checked(t + 1);
-        compute(smem + (t & 1) * TILE);
-        if (more) store(smem + ((t + 1) & 1) * TILE);
-        __syncthreads();
-    }
+    gemm::pipelined_k_tiles<TILE>(smem, nt, nFull, interior, [&] { sa.load_fast(); sb.load_fast(); }, load_checked, store, compute);
 
     // Epilogue (gemm_common.cuh): linear part in place, the activation, then the stores. The last
     // iteration's barrier freed the shared buffers for the activation's scratch.

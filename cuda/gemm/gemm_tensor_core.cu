@@ -246,41 +246,7 @@ JK_UNROLL
     };
 
     const int nt = ceil_div(kEnd - kBegin, BK), nFull = (kEnd - kBegin) / BK;
-    // Prologue: tile 0 into buffer 0.
-    if (nt > 0) {
-        if (interior && nFull > 0) {
-            sa.load_fast();
-            sb.load_fast();
-        } else {
-            load_checked(0);
-        }
-        store(smem);
-        __syncthreads();
-    }
-    int t = 0;
-    // Interior blocks: while the next tile is a full one, unchecked loads (the main loop).
-    if (interior) {
-        for (; t + 2 < nFull; t += 2) {
-            sa.load_fast();
-            sb.load_fast();
-            compute(smem);
-            store(smem + STAGE);
-            __syncthreads();
-            sa.load_fast();
-            sb.load_fast();
-            compute(smem + STAGE);
-            store(smem);
-            __syncthreads();
-        }
-    }
-    // Edge blocks, and the last tile(s) of interior ones: the same pipeline, bounds-checked.
-    for (; t < nt; ++t) {
-        const bool more = t + 1 < nt;
-        if (more) load_checked(t + 1);
-        compute(smem + (t & 1) * STAGE);
-        if (more) store(smem + ((t + 1) & 1) * STAGE);
-        __syncthreads();
-    }
+    gemm::pipelined_k_tiles<STAGE>(smem, nt, nFull, interior, [&] { sa.load_fast(); sb.load_fast(); }, load_checked, store, compute);
 
     // Epilogue: the last barrier freed the tiles. Round i: the warp's fragment row i (16 x WN) goes
     // to its scratch, then each lane applies the epilogue to every 32nd element, along n.
