@@ -78,6 +78,21 @@ final class VectorConvKernel {
 
     private static int roundUp(int x, int to) { return (x + to - 1) / to * to; }
 
+    /**
+     * Each worker's accumulator tile and packing buffer, kept between tasks and calls and never
+     * zeroed (the first KC slice stores its sums, packing writes every element it reads): a
+     * {@code new float[]} per task is zeroed by the JVM, 64 KiB per task of a 1×1 layer.
+     */
+    private static final ThreadLocal<float[][]> KEPT = ThreadLocal.withInitial(() -> new float[2][]);
+    private static final int KEEP_FLOATS = 1 << 20;
+
+    private static float[] kept(int which, int size) {
+        if (size > KEEP_FLOATS) return new float[size];
+        float[][] k = KEPT.get();
+        if (k[which] == null || k[which].length < size) k[which] = new float[size];
+        return k[which];
+    }
+
     private static int ceilDiv(long a, long b) { return (int) ((a + b - 1) / b); }
 
     // --------------------------------------------------------------------------------------- NCHW
@@ -99,6 +114,8 @@ final class VectorConvKernel {
         }
         final int mc_ = mc, mTasks_ = mTasks, perTask_ = perTask, colTasks_ = colTasks;
         StripPacker packer = new StripPacker(g, in);
+        boolean direct = g.r() == 1 && g.s() == 1 && g.strideH() == 1 && g.strideW() == 1 && g.padTop() == 0
+                && g.padLeft() == 0 && g.p() == g.h() && g.q() == g.w();
         GemmKernel.run(exec, (int) (base * colTasks_), t -> {
             int ct = t % colTasks_, rest = t / colTasks_;
             int mt = rest % mTasks_, ig = rest / mTasks_;
@@ -106,17 +123,27 @@ final class VectorConvKernel {
             int i0 = mt * mc_, rows = Math.min(mc_, kpg - i0), rowsPad = roundUp(rows, MR);
             int s0 = ct * perTask_, ns = Math.min(perTask_, strips - s0);
             int j0 = s0 * NR, len = Math.min(ns * NR, pq - j0), ldc = ns * NR;
-            float[] acc = new float[rowsPad * ldc];
-            float[] strip = new float[Math.min(KC, crs) * NR];
+            float[] acc = kept(0, rowsPad * ldc);
+            float[] strip = kept(1, Math.min(KC, crs) * NR);
             for (int pc = 0; pc < crs; pc += KC) {
                 int kc = Math.min(KC, crs - pc);
                 for (int s = 0; s < ns; s++) {
-                    packer.pack(image, grp, pc, kc, j0 + s * NR, strip);
+                    int js = j0 + s * NR;
+                    if (direct && js + NR <= pq) {
+                        // 1×1 stride 1: row c of B is input channel c, read in place (stride P·Q).
+                        int bo = ((image * g.c() + grp * g.channelsPerGroup()) + pc) * pq + js;
+                        for (int r0 = 0; r0 < rowsPad; r0 += MR) {
+                            microKernelRowsB(w, (grp * kpg + i0 + r0) * crs + pc, crs, Math.min(MR, rows - r0), in, bo, pq,
+                                    kc, acc, r0 * ldc + s * NR, ldc, pc > 0);
+                        }
+                        continue;
+                    }
+                    packer.pack(image, grp, pc, kc, js, strip);
                     for (int r0 = 0; r0 < rowsPad; r0 += MR) {
                         // A straight from the filter rows: K·C·R·S floats are read, never repacked
                         // (packing 512×4608 filters per call cost more than the conv at batch 1).
                         microKernelRows(w, (grp * kpg + i0 + r0) * crs + pc, crs, Math.min(MR, rows - r0), strip, kc,
-                                acc, r0 * ldc + s * NR, ldc);
+                                acc, r0 * ldc + s * NR, ldc, pc > 0);
                     }
                 }
             }
@@ -133,7 +160,7 @@ final class VectorConvKernel {
      * reason as the original: a helper taking vectors would box them.
      */
     private static void microKernelRows(float[] a, int ao, int lda, int rows, float[] bp, int kc, float[] c, int co,
-                                        int ldc) {
+                                        int ldc, boolean add) {
         final jdk.incubator.vector.VectorSpecies<Float> sp = VectorGemmKernel.S;
         final int w = sp.length();
         int last = rows - 1;
@@ -156,6 +183,64 @@ final class VectorConvKernel {
             x = FloatVector.broadcast(sp, a[a5 + p]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
             x = FloatVector.broadcast(sp, a[a6 + p]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
             x = FloatVector.broadcast(sp, a[a7 + p]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+        }
+        if (!add) {
+            c00.intoArray(c, co); c01.intoArray(c, co + w);
+            c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + w);
+            c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + w);
+            c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + w);
+            c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + w);
+            c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + w);
+            c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + w);
+            c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + w);
+            return;
+        }
+        int at;
+        at = co; c00.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c01.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+        at = co + ldc; c10.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c11.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+        at = co + 2 * ldc; c20.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c21.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+        at = co + 3 * ldc; c30.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c31.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+        at = co + 4 * ldc; c40.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c41.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+        at = co + 5 * ldc; c50.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c51.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+        at = co + 6 * ldc; c60.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c61.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+        at = co + 7 * ldc; c70.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c71.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+    }
+
+    /** {@link #microKernelRows} with B read in place: B(p, j) = b[bo + p·ldb + j] (1×1 stride-1 convolutions). */
+    private static void microKernelRowsB(float[] a, int ao, int lda, int rows, float[] b, int bo, int ldb, int kc,
+                                         float[] c, int co, int ldc, boolean add) {
+        final jdk.incubator.vector.VectorSpecies<Float> sp = VectorGemmKernel.S;
+        final int w = sp.length();
+        int last = rows - 1;
+        int a0 = ao, a1 = ao + Math.min(1, last) * lda, a2 = ao + Math.min(2, last) * lda, a3 = ao + Math.min(3, last) * lda;
+        int a4 = ao + Math.min(4, last) * lda, a5 = ao + Math.min(5, last) * lda, a6 = ao + Math.min(6, last) * lda;
+        int a7 = ao + Math.min(7, last) * lda;
+        FloatVector c00 = FloatVector.zero(sp), c01 = FloatVector.zero(sp), c10 = FloatVector.zero(sp), c11 = FloatVector.zero(sp);
+        FloatVector c20 = FloatVector.zero(sp), c21 = FloatVector.zero(sp), c30 = FloatVector.zero(sp), c31 = FloatVector.zero(sp);
+        FloatVector c40 = FloatVector.zero(sp), c41 = FloatVector.zero(sp), c50 = FloatVector.zero(sp), c51 = FloatVector.zero(sp);
+        FloatVector c60 = FloatVector.zero(sp), c61 = FloatVector.zero(sp), c70 = FloatVector.zero(sp), c71 = FloatVector.zero(sp);
+        for (int p = 0, bp = bo; p < kc; p++, bp += ldb) {
+            FloatVector b0 = FloatVector.fromArray(sp, b, bp), b1 = FloatVector.fromArray(sp, b, bp + w);
+            FloatVector x;
+            x = FloatVector.broadcast(sp, a[a0 + p]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(sp, a[a1 + p]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(sp, a[a2 + p]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(sp, a[a3 + p]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(sp, a[a4 + p]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(sp, a[a5 + p]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(sp, a[a6 + p]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(sp, a[a7 + p]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+        }
+        if (!add) {
+            c00.intoArray(c, co); c01.intoArray(c, co + w);
+            c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + w);
+            c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + w);
+            c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + w);
+            c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + w);
+            c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + w);
+            c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + w);
+            c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + w);
+            return;
         }
         int at;
         at = co; c00.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c01.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
@@ -290,7 +375,7 @@ final class VectorConvKernel {
             // into the next row's start, which that row's own tile then overwrites (rows in order),
             // so the tile goes out in one contiguous copy per filter, not one per output row.
             int span = (oy1 - oy0) * q, ldc = roundUp(span + NR, NR);
-            float[] acc = new float[MR * ldc];
+            float[] acc = kept(0, MR * ldc);
             GemmKernel.Epilogue e = new GemmKernel.Epilogue(out, image * k * pq, pq, 1, 1f, 0f, bias, 0, true, act, true);
             for (int kb = 0; kb < kBlocks; kb++) {
                 int k0 = kb * MR, rows = Math.min(MR, k - k0);
@@ -386,9 +471,9 @@ final class VectorConvKernel {
             int i0 = mt * mcf, rows = Math.min(mcf, pq - i0), rowsPad = roundUp(rows, MR);
             int s0 = ct * stripsPerTask, ns = Math.min(stripsPerTask, strips - s0);
             int j0 = s0 * NR, len = Math.min(ns * NR, kpg - j0), ldc = ns * NR;
-            float[] acc = new float[rowsPad * ldc];
+            float[] acc = kept(0, rowsPad * ldc);
             int kcMax = Math.min(KC, rsc);
-            float[] aBlock = new float[rowsPad * kcMax];
+            float[] aBlock = kept(1, rowsPad * kcMax);
             float[] bp = bPacked[grp];
             for (int pc = 0; pc < rsc; pc += KC) {
                 int kc = Math.min(KC, rsc - pc);
@@ -396,7 +481,7 @@ final class VectorConvKernel {
                 for (int s = 0; s < ns; s++) {
                     int bo = (s0 + s) * NR * rsc + pc * NR;
                     for (int r0 = 0; r0 < rowsPad; r0 += MR) {
-                        VectorGemmKernel.microKernel(aBlock, r0 * kc, bp, bo, kc, acc, r0 * ldc + s * NR, ldc, true);
+                        VectorGemmKernel.microKernel(aBlock, r0 * kc, bp, bo, kc, acc, r0 * ldc + s * NR, ldc, pc > 0);
                     }
                 }
             }

@@ -22,7 +22,8 @@ import java.util.List;
  * for 1-4 input channels (stride phases, dilation, filters wider than the padding, several output
  * tiles per row, K not a multiple of 8; and layers with long rows), the depthwise path (multipliers 1 and 2, strides 1 and 2,
  * channel counts with a vector tail), the packed-strip GEMM path (K over one 128-filter task, a
- * reduction over several 256-long slices, batch 1 with too few pixels for one task per thread), and
+ * reduction over several 256-long slices, batch 1 with too few pixels for one task per thread), 1×1
+ * stride-1 layers (B read in place: full strips, a tail strip, several slices, groups), and
  * NHWC with groups. 2 threads, so that every shape is split into tasks.
  */
 class CpuConvPathsTest {
@@ -51,6 +52,10 @@ class CpuConvPathsTest {
             // packed strips: K > 128, C·R·S > 256, few pixels at batch 1
             cs.add(ConvCase.of(1, 65, 7, 7, 129, 3, 3).layout(l).same().bias(true).activation(gelu));
             cs.add(ConvCase.of(1, 5, 11, 13, 127, 1, 1).layout(l).bias(true));
+            // 1×1 stride 1, B read in place: several 256-long slices, a tail strip, batch 2, groups
+            cs.add(ConvCase.of(2, 515, 9, 15, 65, 1, 1).layout(l).bias(true).activation(gelu));
+            cs.add(ConvCase.of(3, 6, 8, 8, 10, 1, 1).layout(l).groups(2).activation(relu));
+            cs.add(ConvCase.of(1, 129, 8, 4, 17, 1, 1).layout(l));
             cs.add(ConvCase.of(1, 40, 3, 3, 8, 3, 3).layout(l).same().activation(relu));
             cs.add(ConvCase.of(3, 12, 9, 9, 10, 3, 3).layout(l).groups(2).stride(2, 1).same().bias(true).activation(gelu));
             cs.add(ConvCase.of(1, 1, 1, 1, 1, 1, 1).layout(l).activation(none));
