@@ -18,7 +18,9 @@ import jdk.incubator.vector.FloatVector;
  *       MC = 128 filters, up to 8 strips of NR output pixels); for each KC = 256 slice of the
  *       reduction it packs one strip of im2col (KC × NR floats = 32 KiB with AVX-512: L1) from the
  *       input and runs every 8-filter panel over it. 1×1 stride-1 convolutions need no im2col at
- *       all: row c of B is input channel c, so a strip is NR contiguous floats of it.</li>
+ *       all: row c of B is input channel c, so the micro-kernel reads full strips in place
+ *       ({@link #microKernelRowsB}; packing them, NR floats from each of 256 channel planes,
+ *       cost a third of the layer).</li>
  *   <li><b>NHWC</b>, natively: C[P·Q, K/g] = im2col[P·Q, R·S·C/g] · filtersᵀ, rows are output pixels
  *       and each output row is contiguous in K, as NHWC stores it. The reduction runs in (r, s, c)
  *       order so that each pixel's slice is a contiguous run of input channels. The filters,
