@@ -22,7 +22,8 @@ import java.util.List;
  * for 1-4 input channels (stride phases, dilation, filters wider than the padding, several output
  * tiles per row, K not a multiple of 8; and layers with long rows), the depthwise path (multipliers 1 and 2, strides 1 and 2,
  * channel counts with a vector tail), the packed-strip GEMM path (K over one 128-filter task, a
- * reduction over several 256-long slices, batch 1 with too few pixels for one task per thread), and
+ * reduction over several 256-long slices, batch 1 with too few pixels for one task per thread, strips packed once per call), 1×1
+ * stride-1 layers (B read in place: full strips, a tail strip, several slices, groups), and
  * NHWC with groups. 2 threads, so that every shape is split into tasks.
  */
 class CpuConvPathsTest {
@@ -44,6 +45,11 @@ class CpuConvPathsTest {
             // implicit path beyond first layers: rows of 24 and more
             cs.add(ConvCase.of(1, 20, 30, 26, 19, 3, 3).layout(l).same().bias(true).activation(gelu));
             cs.add(ConvCase.of(2, 9, 26, 70, 11, 5, 3).layout(l).stride(1, 2).dilation(2, 1).same().bias(true));
+            // implicit path storing straight into the output (8-filter blocks, rows of at least half
+            // the tiles' width), its last row through the accumulator, one-row tasks, short rows
+            cs.add(ConvCase.of(3, 2, 20, 40, 24, 3, 3).layout(l).same().activation(gelu));
+            cs.add(ConvCase.of(1, 3, 3, 50, 16, 3, 3).layout(l).bias(true).activation(relu));
+            cs.add(ConvCase.of(2, 3, 12, 9, 16, 3, 3).layout(l).bias(true));
             // depthwise
             cs.add(ConvCase.of(1, 37, 23, 45, 37, 3, 3).layout(l).groups(37).same().bias(true).activation(gelu));
             cs.add(ConvCase.of(2, 17, 19, 19, 34, 3, 3).layout(l).groups(17).stride(2, 2).same().bias(true).activation(relu));
@@ -51,6 +57,14 @@ class CpuConvPathsTest {
             // packed strips: K > 128, C·R·S > 256, few pixels at batch 1
             cs.add(ConvCase.of(1, 65, 7, 7, 129, 3, 3).layout(l).same().bias(true).activation(gelu));
             cs.add(ConvCase.of(1, 5, 11, 13, 127, 1, 1).layout(l).bias(true));
+            // strips packed once per call (K/groups > 128, few pixels): several slices, stride 2, groups, batch 2
+            cs.add(ConvCase.of(1, 300, 5, 5, 136, 3, 3).layout(l).same().bias(true).activation(relu));
+            cs.add(ConvCase.of(1, 33, 9, 11, 200, 3, 3).layout(l).stride(2, 2).same().activation(gelu));
+            cs.add(ConvCase.of(2, 6, 5, 7, 262, 3, 3).layout(l).groups(2).bias(true));
+            // 1×1 stride 1, B read in place: several 256-long slices, a tail strip, batch 2, groups
+            cs.add(ConvCase.of(2, 515, 9, 15, 65, 1, 1).layout(l).bias(true).activation(gelu));
+            cs.add(ConvCase.of(3, 6, 8, 8, 10, 1, 1).layout(l).groups(2).activation(relu));
+            cs.add(ConvCase.of(1, 129, 8, 4, 17, 1, 1).layout(l));
             cs.add(ConvCase.of(1, 40, 3, 3, 8, 3, 3).layout(l).same().activation(relu));
             cs.add(ConvCase.of(3, 12, 9, 9, 10, 3, 3).layout(l).groups(2).stride(2, 1).same().bias(true).activation(gelu));
             cs.add(ConvCase.of(1, 1, 1, 1, 1, 1, 1).layout(l).activation(none));
@@ -61,7 +75,27 @@ class CpuConvPathsTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void matchesReference(ConvCase cc) {
+        check(cc, false);
+    }
+
+    /**
+     * One NaN in the input: NaN in exactly the outputs whose window holds it (the reference's NaNs),
+     * on every path. Not with ReLU: the reference's ReLU maps NaN to 0 where PyTorch (and this
+     * backend) give NaN; ActivationSpecialValuesTest checks that one.
+     */
+    static List<ConvCase> nanCases() {
+        return cases().stream().filter(c -> c.activation() == null || c.activation().kind() != Activation.Kind.RELU).toList();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("nanCases")
+    void nanInGivesNanOut(ConvCase cc) {
+        check(cc, true);
+    }
+
+    private static void check(ConvCase cc, boolean nan) {
         float[] in = RandomData.uniform(RandomData.seedOf(cc, 1), cc.inputSize());
+        if (nan) in[in.length / 3] = Float.NaN;
         float[] f = RandomData.uniform(RandomData.seedOf(cc, 2), cc.filterSize());
         float[] bias = cc.bias() ? RandomData.uniform(RandomData.seedOf(cc, 3), cc.k()) : null;
         double[] expected = Reference.conv2d(cc, in, f, bias);
