@@ -361,7 +361,9 @@ final class VectorConvKernel {
         int sh = g.strideH(), sw = g.strideW(), dh = g.dilationH(), dw = g.dilationW();
         int crs = c * r * s, pq = p * q;
         int tiles = ceilDiv(q, NR), qv = tiles * NR;
-        int rowsPer = Math.max(1, (int) Math.min(p, (long) g.n() * p / (8L * threads)));
+        // Four tasks per thread: each task pads (R − 1)·dh + 1 − sh input rows more than its share
+        // (a third more for the 7×7/2 stem at eight per thread, which measured 10-15 % slower).
+        int rowsPer = Math.max(1, (int) Math.min(p, (long) g.n() * p / (4L * threads)));
         int rowBlocks = ceilDiv(p, rowsPer);
         int kBlocks = ceilDiv(k, MR);
         // Each task pads only the input rows its output rows read: hl rows per plane.
@@ -380,6 +382,9 @@ final class VectorConvKernel {
         // Longer reductions keep the accumulator: with 3×3 over 64+ channels the FMAs hide the
         // round trip (storing straight into the output measured 0-15 % slower there on 2 threads).
         boolean direct = crs <= DIRECT_STORE_TAPS && tiles * NR <= 2 * q;
+        int rem = q % NR;
+        boolean half = rem > 0 && rem <= VectorGemmKernel.S.length();
+        int full = half ? tiles - 1 : tiles, xo = full * NR;
         GemmKernel.run(exec, g.n() * rowBlocks, t -> {
             int image = t / rowBlocks, oy0 = (t % rowBlocks) * rowsPer, oy1 = Math.min(p, oy0 + rowsPer);
             float[] pl = new float[localSize];
@@ -419,11 +424,15 @@ final class VectorConvKernel {
                     // tile's trips through the accumulator (store, + bias, copy out) cost about as
                     // much as its FMAs. Only the last row's spill would cross into another task's
                     // rows: that row goes through acc (a spill reaches at most one row: NR·tiles ≤ 2q).
-                    int o = (image * k + k0) * pq + oy0 * q;
+                    // A row's last ≤ half tile (112 = 3.5 tiles in the 224² stem) goes through the
+                    // one-vector kernel, before the full tiles, which overwrite its spill.
+                    int o = (image * k + k0) * pq + oy0 * q, ao = k0 * crs, last = (tileRows - 1) * sh * wq;
                     if (tileRows > 1) {
-                        microKernelTapsBias(w, k0 * crs, crs, pl, 0, tap, out, o, pq, tileRows - 1, tiles, sh * wq, q, bias, k0);
+                        if (half) microKernelTapsHalf(w, ao, crs, pl, xo, tap, out, o + xo, pq, tileRows - 1, sh * wq, q, bias, k0);
+                        if (full > 0) microKernelTapsBias(w, ao, crs, pl, 0, tap, out, o, pq, tileRows - 1, full, sh * wq, q, bias, k0);
                     }
-                    microKernelTapsBias(w, k0 * crs, crs, pl, (tileRows - 1) * sh * wq, tap, acc, 0, ldc, 1, tiles, 0, 0, bias, k0);
+                    if (half) microKernelTapsHalf(w, ao, crs, pl, last + xo, tap, acc, xo, ldc, 1, 0, 0, bias, k0);
+                    if (full > 0) microKernelTapsBias(w, ao, crs, pl, last, tap, acc, 0, ldc, 1, full, 0, 0, bias, k0);
                     for (int f = 0; f < MR; f++) {
                         System.arraycopy(acc, f * ldc, out, o + f * pq + (tileRows - 1) * q, q);
                         if (!act.isIdentity()) ActivationRanges.forward(act, out, out, o + f * pq, o + f * pq + span, true);
@@ -536,6 +545,39 @@ final class VectorConvKernel {
                 c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + w);
                 c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + w);
             }
+        }
+    }
+
+    /** {@link #microKernelTapsBias} one vector wide (8 filters × NR/2 pixels), one tile per row. */
+    private static void microKernelTapsHalf(float[] a, int ao, int lda, float[] b, int bBase, int[] tap, float[] c,
+                                            int cBase, int ldc, int tileRows, int bRow, int cRow, float[] bias,
+                                            int biasOff) {
+        final jdk.incubator.vector.VectorSpecies<Float> sp = VectorGemmKernel.S;
+        final int kc = tap.length;
+        int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda;
+        int a4 = ao + 4 * lda, a5 = ao + 5 * lda, a6 = ao + 6 * lda, a7 = ao + 7 * lda;
+        for (int ty = 0; ty < tileRows; ty++) {
+            int bo = bBase + ty * bRow, co = cBase + ty * cRow;
+            FloatVector c0 = FloatVector.zero(sp), c1 = FloatVector.zero(sp), c2 = FloatVector.zero(sp), c3 = FloatVector.zero(sp);
+            FloatVector c4 = FloatVector.zero(sp), c5 = FloatVector.zero(sp), c6 = FloatVector.zero(sp), c7 = FloatVector.zero(sp);
+            for (int p = 0; p < kc; p++) {
+                FloatVector b0 = FloatVector.fromArray(sp, b, bo + tap[p]);
+                c0 = FloatVector.broadcast(sp, a[a0 + p]).fma(b0, c0);
+                c1 = FloatVector.broadcast(sp, a[a1 + p]).fma(b0, c1);
+                c2 = FloatVector.broadcast(sp, a[a2 + p]).fma(b0, c2);
+                c3 = FloatVector.broadcast(sp, a[a3 + p]).fma(b0, c3);
+                c4 = FloatVector.broadcast(sp, a[a4 + p]).fma(b0, c4);
+                c5 = FloatVector.broadcast(sp, a[a5 + p]).fma(b0, c5);
+                c6 = FloatVector.broadcast(sp, a[a6 + p]).fma(b0, c6);
+                c7 = FloatVector.broadcast(sp, a[a7 + p]).fma(b0, c7);
+            }
+            if (bias != null) {
+                c0 = c0.add(bias[biasOff]); c1 = c1.add(bias[biasOff + 1]); c2 = c2.add(bias[biasOff + 2]);
+                c3 = c3.add(bias[biasOff + 3]); c4 = c4.add(bias[biasOff + 4]); c5 = c5.add(bias[biasOff + 5]);
+                c6 = c6.add(bias[biasOff + 6]); c7 = c7.add(bias[biasOff + 7]);
+            }
+            c0.intoArray(c, co); c1.intoArray(c, co + ldc); c2.intoArray(c, co + 2 * ldc); c3.intoArray(c, co + 3 * ldc);
+            c4.intoArray(c, co + 4 * ldc); c5.intoArray(c, co + 5 * ldc); c6.intoArray(c, co + 6 * ldc); c7.intoArray(c, co + 7 * ldc);
         }
     }
 

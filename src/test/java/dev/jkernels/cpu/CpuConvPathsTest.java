@@ -46,8 +46,10 @@ class CpuConvPathsTest {
             cs.add(ConvCase.of(1, 20, 30, 26, 19, 3, 3).layout(l).same().bias(true).activation(gelu));
             cs.add(ConvCase.of(2, 9, 26, 70, 11, 5, 3).layout(l).stride(1, 2).dilation(2, 1).same().bias(true));
             // implicit path storing straight into the output (8-filter blocks, rows of at least half
-            // the tiles' width), its last row through the accumulator, one-row tasks, short rows
+            // the tiles' width, a last tile of at most one vector), its last row through the
+            // accumulator, one-row tasks, short rows
             cs.add(ConvCase.of(3, 2, 20, 40, 24, 3, 3).layout(l).same().activation(gelu));
+            cs.add(ConvCase.of(2, 1, 18, 16, 8, 3, 3).layout(l).same().bias(true).activation(gelu));   // one half tile per row
             cs.add(ConvCase.of(1, 3, 3, 50, 16, 3, 3).layout(l).bias(true).activation(relu));
             cs.add(ConvCase.of(2, 3, 12, 9, 16, 3, 3).layout(l).bias(true));
             // depthwise
