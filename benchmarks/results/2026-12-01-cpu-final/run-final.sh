@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 10's final side-by-side measurement, meant for a quiet machine (no builds or tests beside it):
-# the jkernels CPU backend "after" (this checkout) and "before" (main at b095d43, the start of this
-# round; BEFORE=0 skips it), PyTorch CPU and numpy/OpenBLAS, with 2 threads (REPEAT times, tools
+# the jkernels CPU backend "after" (this checkout) and "before" (BEFORE_COMMIT, default b095d43, the
+# start of the second round; BEFORE=0 skips it), PyTorch CPU and numpy/OpenBLAS, with 2 threads (REPEAT times, tools
 # alternating) and 1 thread (once), then ReLU over 64 M floats against the copy bandwidth, then the
 # fallback without the Vector API. It builds both jars, runs ../2026-12-01-cpu/run-side-by-side.sh
 # into run-HHMM/ here (machine.txt, load.txt with uptime at every step, every JSON and report), and
@@ -21,11 +21,12 @@ cp "$repo/benchmarks/target/dist/jkernels-benchmarks.jar" "$run/jars/after.jar"
 git -C "$repo" rev-parse HEAD > "$run/jars/after.commit"
 before_jar=""
 if [ "${BEFORE:-1}" != 0 ]; then
-  wt=${TMPDIR:-/tmp}/jk-before-b095d43
-  [ -d "$wt" ] || git -C "$repo" worktree add -q --detach "$wt" b095d43
+  before_commit=${BEFORE_COMMIT:-b095d43}
+  wt=${TMPDIR:-/tmp}/jk-before-$before_commit
+  [ -d "$wt" ] || git -C "$repo" worktree add -q --detach "$wt" "$before_commit"
   (cd "$wt" && mvn -B -q -ntp -DskipTests -Djk.skipFatbin=true package)
   cp "$wt/benchmarks/target/dist/jkernels-benchmarks.jar" "$run/jars/before.jar"
-  echo b095d43 > "$run/jars/before.commit"
+  echo "$before_commit" > "$run/jars/before.commit"
   before_jar="$run/jars/before.jar"
 fi
 # No full test suite at the same time (the lock every helper's suite takes).

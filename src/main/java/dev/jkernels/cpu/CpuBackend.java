@@ -31,6 +31,13 @@ public final class CpuBackend extends AbstractBackend {
      * tens of microseconds of vector work; at 32 Ki the hand-outs were a fifth of ReLU's time.
      */
     private static final int ELEMENTWISE_CHUNK = 1 << 18;
+    /** Chunk boundaries sit at this index phase, where a large array's vectors are cache-line aligned ({@link ArrayAlignment}). */
+    private static final int CHUNK_PHASE = ArrayAlignment.phase(64);
+
+    /** Where element-wise chunk c of [0, n) starts: c·ELEMENTWISE_CHUNK moved up to the aligned phase, n past the last. */
+    private static int chunkStart(int c, int n) {
+        return c == 0 ? 0 : (int) Math.min(n, (long) c * ELEMENTWISE_CHUNK + CHUNK_PHASE);
+    }
 
     /** Whether this JVM can run {@link VectorGemmKernel}: module resolved, not switched off, wide enough. */
     public static final boolean VECTOR_API_AVAILABLE;
@@ -187,6 +194,29 @@ public final class CpuBackend extends AbstractBackend {
         }
     }
 
+    /**
+     * A copy between two heap tensors straight from array to array, chunk by chunk over the pool
+     * (the generic path goes through a bounce buffer: two passes over memory, one thread; measured
+     * 22 GB/s against 54 for one direct arraycopy over 4 M floats).
+     */
+    @Override
+    protected void copyBetween(Tensor src, Tensor dst) {
+        if (!(src.storage() instanceof HeapStorage from)) {
+            super.copyBetween(src, dst);
+            return;
+        }
+        float[] xs = from.array(), ys = data(dst);
+        int n = (int) src.size(), chunks = (n + ELEMENTWISE_CHUNK - 1) / ELEMENTWISE_CHUNK;
+        if (chunks <= 1) {
+            System.arraycopy(xs, 0, ys, 0, n);
+        } else {
+            pool.forEach(chunks, c -> {
+                int start = chunkStart(c, n);
+                System.arraycopy(xs, start, ys, start, chunkStart(c + 1, n) - start);
+            });
+        }
+    }
+
     @Override
     protected void runActivation(Activation activation, Tensor x, Tensor y) {
         if (activation.perChannel()) {
@@ -201,8 +231,7 @@ public final class CpuBackend extends AbstractBackend {
         if (chunks <= 1) {
             ActivationRanges.forward(activation, xs, ys, 0, n, vectorApi);
         } else {
-            pool.forEach(chunks, c -> ActivationRanges.forward(activation, xs, ys, c * ELEMENTWISE_CHUNK,
-                    Math.min(n, (c + 1) * ELEMENTWISE_CHUNK), vectorApi));
+            pool.forEach(chunks, c -> ActivationRanges.forward(activation, xs, ys, chunkStart(c, n), chunkStart(c + 1, n), vectorApi));
         }
     }
 
@@ -222,8 +251,7 @@ public final class CpuBackend extends AbstractBackend {
         if (chunks <= 1) {
             ActivationRanges.backward(activation, s, g, out, 0, n, vectorApi);
         } else {
-            pool.forEach(chunks, c -> ActivationRanges.backward(activation, s, g, out, c * ELEMENTWISE_CHUNK,
-                    Math.min(n, (c + 1) * ELEMENTWISE_CHUNK), vectorApi));
+            pool.forEach(chunks, c -> ActivationRanges.backward(activation, s, g, out, chunkStart(c, n), chunkStart(c + 1, n), vectorApi));
         }
     }
 

@@ -352,6 +352,10 @@ class VectorActivationsTest {
         checkMath("tanh near 0", VectorMath::tanh, Math::tanh, -1e-3, 1e-3, 5e-7);
         checkMath("sigmoid", VectorMath::sigmoid, VectorActivationsTest::sigmoid, -100, 100, 1e-6);
         checkMath("erfc", VectorMath::erfc, VectorActivationsTest::erfc, 0, 9.3, 1e-6);
+        // GELU's tail: 4.3e-6 relative at most in the normal range (its exponent rounded once), 0 past 13.
+        checkMath("normalTail", VectorMath::normalTail, x -> 0.5 * erfc(x / Math.sqrt(2)), 0, 12.9, 5e-6);
+        checkMath("normalTail near 0", VectorMath::normalTail, x -> 0.5 * erfc(x / Math.sqrt(2)), 0, 1e-3, 1e-6);
+        checkMath("normalTail past 13", VectorMath::normalTail, x -> 0, 13.0001, 1e6, 0);
         checkMath("erf", VectorMath::erf, Reference::erf, -5, 5, 1e-6 /* relative to 1: see below */);
         checkMath("log1p", VectorMath::log1p, Math::log1p, 0, 1, 5e-7);
         checkMath("log1p near 0", VectorMath::log1p, Math::log1p, 0, 1e-5, 5e-7);
