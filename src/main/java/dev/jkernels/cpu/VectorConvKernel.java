@@ -29,8 +29,8 @@ import jdk.incubator.vector.FloatVector;
  *   <li><b>NHWC</b>, natively: C[P·Q, K/g] = im2col[P·Q, R·S·C/g] · filtersᵀ, rows are output pixels
  *       and each output row is contiguous in K, as NHWC stores it. The reduction runs in (r, s, c)
  *       order so that each pixel's slice is a contiguous run of input channels. The filters,
- *       reordered and transposed, are packed once per call as strips of NR output channels (B);
- *       a task packs its pixels' im2col rows per KC slice as [p][8] panels (A).</li>
+ *       reordered and transposed, are packed once per call as strips of NR output channels (B, one
+ *       task per strip); a task packs its pixels' im2col rows per KC slice as [p][8] panels (A).</li>
  *   <li>The epilogue (bias, activation) runs per output row of the task's tile, right after its
  *       last KC slice, while the tile is still in L2 ({@link GemmKernel.Epilogue#store}, vector
  *       activation): the fused conv costs one pass over data in cache, not one over memory. The
@@ -591,10 +591,17 @@ final class VectorConvKernel {
         int kpg = g.filtersPerGroup(), cpg = g.channelsPerGroup(), rsc = g.r() * g.s() * cpg, pq = g.p() * g.q();
         int groups = g.groups(), strips = ceilDiv(kpg, NR), kpgPad = strips * NR;
         // B: per group, filtersᵀ in (r, s, c) order as strips of NR output channels, [p][NR] within a strip.
+        // One task per strip, not per group: a late layer's 512×4608 filters are one group, and
+        // packing them on one thread took a third of the conv at 2 threads.
         float[][] bPacked = new float[groups][];
-        GemmKernel.run(exec, groups, grp -> {
-            float[] panel = new float[kpgPad * rsc];
-            for (int k = 0; k < kpg; k++) {
+        for (int grp = 0; grp < groups; grp++) bPacked[grp] = groups == 1 ? kept(2, kpgPad * rsc) : new float[kpgPad * rsc];
+        GemmKernel.run(exec, groups * strips, t -> {
+            int grp = t / strips, st = t % strips, k0 = st * NR, k1 = Math.min(kpg, k0 + NR);
+            float[] panel = bPacked[grp];
+            if (k1 - k0 < NR) {   // columns past K/groups: never stored, zeroed to keep stale (denormal) floats out of the FMAs
+                for (int pp = 0; pp < rsc; pp++) java.util.Arrays.fill(panel, k0 * rsc + pp * NR + (k1 - k0), k0 * rsc + (pp + 1) * NR, 0f);
+            }
+            for (int k = k0; k < k1; k++) {
                 int fb = (grp * kpg + k) * cpg * g.r() * g.s();
                 int so = (k / NR) * NR * rsc + k % NR;
                 for (int rr = 0; rr < g.r(); rr++) {
@@ -606,7 +613,6 @@ final class VectorConvKernel {
                     }
                 }
             }
-            bPacked[grp] = panel;
         });
         int stripsPerTask = Math.min(strips, MAX_STRIPS);
         int colTasks = ceilDiv(strips, stripsPerTask);
