@@ -438,12 +438,19 @@ final class VectorConvKernel {
                     if (full > 0) microKernelTapsBias(w, ao, crs, pl, last, tap, acc, 0, ldc, 1, full, 0, 0, bias, k0);
                     for (int f = 0; f < MR; f++) {
                         System.arraycopy(acc, f * ldc, out, o + f * pq + (tileRows - 1) * q, q);
-                        if (!act.isIdentity()) ActivationRanges.forward(act, out, out, o + f * pq, o + f * pq + span, true);
+                        if (!act.isIdentity() && span < pq) ActivationRanges.forward(act, out, out, o + f * pq, o + f * pq + span, true);
                     }
                     continue;
                 }
                 microKernelTaps(w, k0 * crs, crs, rows, pl, tap, acc, ldc, tileRows, tiles, sh * wq, q);
                 e.storeTile(k0, rows, oy0 * q, span, acc, ldc);
+            }
+            if (direct && span == pq && !act.isIdentity() && k >= MR) {
+                // A task holding whole images (first layers at batch > 1): one activation call over
+                // all its full 8-filter blocks, not one per filter (2048 calls of 676 floats made
+                // the fused ReLU of 64×1×28×28 cost as much as a pass over memory).
+                int o = image * k * pq;
+                ActivationRanges.forward(act, out, out, o, o + k / MR * MR * pq, true);
             }
         });
     }

@@ -50,6 +50,7 @@ class CpuConvPathsTest {
             // accumulator, one-row tasks, short rows
             cs.add(ConvCase.of(3, 2, 20, 40, 24, 3, 3).layout(l).same().activation(gelu));
             cs.add(ConvCase.of(2, 1, 18, 16, 8, 3, 3).layout(l).same().bias(true).activation(gelu));   // one half tile per row
+            cs.add(ConvCase.of(9, 2, 8, 20, 17, 3, 3).layout(l).same().bias(true).activation(gelu));   // whole images per task
             cs.add(ConvCase.of(1, 3, 3, 50, 16, 3, 3).layout(l).bias(true).activation(relu));
             cs.add(ConvCase.of(2, 3, 12, 9, 16, 3, 3).layout(l).bias(true));
             // depthwise
