@@ -20,7 +20,7 @@ import jdk.incubator.vector.FloatVector;
  *       reduction it packs one strip of im2col (KC × NR floats = 32 KiB with AVX-512: L1) from the
  *       input and runs every 8-filter panel over it. When the filters are split over several
  *       tasks and the pixels are few (a late layer at batch 1: 512 filters, 7×7 pixels) the
- *       strips are packed once per call instead, up to 4 MiB, and a task takes all of them
+ *       strips are packed once per call instead, up to 16 MiB, and a task takes all of them
  *       (per task, packing a 7×7 map's strips, runs of 7, cost as much as their FMAs). 1×1
  *       stride-1 convolutions need no im2col at all: row c of B is input channel c, so the
  *       micro-kernel reads full strips in place
@@ -29,8 +29,8 @@ import jdk.incubator.vector.FloatVector;
  *   <li><b>NHWC</b>, natively: C[P·Q, K/g] = im2col[P·Q, R·S·C/g] · filtersᵀ, rows are output pixels
  *       and each output row is contiguous in K, as NHWC stores it. The reduction runs in (r, s, c)
  *       order so that each pixel's slice is a contiguous run of input channels. The filters,
- *       reordered and transposed, are packed once per call as strips of NR output channels (B);
- *       a task packs its pixels' im2col rows per KC slice as [p][8] panels (A).</li>
+ *       reordered and transposed, are packed once per call as strips of NR output channels (B, one
+ *       task per strip); a task packs its pixels' im2col rows per KC slice as [p][8] panels (A).</li>
  *   <li>The epilogue (bias, activation) runs per output row of the task's tile, right after its
  *       last KC slice, while the tile is still in L2 ({@link GemmKernel.Epilogue#store}, vector
  *       activation): the fused conv costs one pass over data in cache, not one over memory. The
@@ -89,14 +89,15 @@ final class VectorConvKernel {
     /**
      * Each worker's accumulator tile and packing buffer, kept between tasks and calls and never
      * zeroed (the first KC slice stores its sums, packing writes every element it reads): a
-     * {@code new float[]} per task is zeroed by the JVM, 64 KiB per task of a 1×1 layer.
+     * {@code new float[]} per task is zeroed by the JVM, 64 KiB per task of a 1×1 layer. Up to
+     * 16 MiB each (the strips packed ahead, on the calling thread), as {@link VectorGemmKernel} keeps.
      */
     private static final ThreadLocal<float[][]> KEPT = ThreadLocal.withInitial(() -> new float[3][]);
-    private static final int KEEP_FLOATS = 1 << 20;
+    private static final int KEEP_FLOATS = 1 << 22;
     /** The longest reduction (taps) for which the implicit path stores its tiles straight into the output. */
     private static final int DIRECT_STORE_TAPS = 256;
-    /** The most floats of im2col strips packed ahead per call (4 MiB: a late layer's at batch 1). */
-    private static final int PREPACK_FLOATS = 1 << 20;
+    /** The most floats of im2col strips packed ahead per call (16 MiB: a late layer's at batch 8; 4 MiB measured 25-55 % slower at batch 4-8). */
+    private static final int PREPACK_FLOATS = 1 << 22;
 
     private static float[] kept(int which, int size) {
         if (size > KEEP_FLOATS) return new float[size];
@@ -361,9 +362,11 @@ final class VectorConvKernel {
         int sh = g.strideH(), sw = g.strideW(), dh = g.dilationH(), dw = g.dilationW();
         int crs = c * r * s, pq = p * q;
         int tiles = ceilDiv(q, NR), qv = tiles * NR;
-        // Four tasks per thread: each task pads (R − 1)·dh + 1 − sh input rows more than its share
-        // (a third more for the 7×7/2 stem at eight per thread, which measured 10-15 % slower).
-        int rowsPer = Math.max(1, (int) Math.min(p, (long) g.n() * p / (4L * threads)));
+        // Each task pads (R − 1)·dh + 1 − sh input rows more than its share: first layers take four
+        // tasks per thread (the 7×7/2 stem at eight measured 10-15 % slower: a third more rows),
+        // others eight (4×128×28×28 3×3 measured 6 % slower at four: larger planes).
+        long perThread = c <= SMALL_C ? 4 : 8;
+        int rowsPer = Math.max(1, (int) Math.min(p, (long) g.n() * p / (perThread * threads)));
         int rowBlocks = ceilDiv(p, rowsPer);
         int kBlocks = ceilDiv(k, MR);
         // Each task pads only the input rows its output rows read: hl rows per plane.
@@ -588,10 +591,17 @@ final class VectorConvKernel {
         int kpg = g.filtersPerGroup(), cpg = g.channelsPerGroup(), rsc = g.r() * g.s() * cpg, pq = g.p() * g.q();
         int groups = g.groups(), strips = ceilDiv(kpg, NR), kpgPad = strips * NR;
         // B: per group, filtersᵀ in (r, s, c) order as strips of NR output channels, [p][NR] within a strip.
+        // One task per strip, not per group: a late layer's 512×4608 filters are one group, and
+        // packing them on one thread took a third of the conv at 2 threads.
         float[][] bPacked = new float[groups][];
-        GemmKernel.run(exec, groups, grp -> {
-            float[] panel = new float[kpgPad * rsc];
-            for (int k = 0; k < kpg; k++) {
+        for (int grp = 0; grp < groups; grp++) bPacked[grp] = groups == 1 ? kept(2, kpgPad * rsc) : new float[kpgPad * rsc];
+        GemmKernel.run(exec, groups * strips, t -> {
+            int grp = t / strips, st = t % strips, k0 = st * NR, k1 = Math.min(kpg, k0 + NR);
+            float[] panel = bPacked[grp];
+            if (k1 - k0 < NR) {   // columns past K/groups: never stored, zeroed to keep stale (denormal) floats out of the FMAs
+                for (int pp = 0; pp < rsc; pp++) java.util.Arrays.fill(panel, k0 * rsc + pp * NR + (k1 - k0), k0 * rsc + (pp + 1) * NR, 0f);
+            }
+            for (int k = k0; k < k1; k++) {
                 int fb = (grp * kpg + k) * cpg * g.r() * g.s();
                 int so = (k / NR) * NR * rsc + k % NR;
                 for (int rr = 0; rr < g.r(); rr++) {
@@ -603,7 +613,6 @@ final class VectorConvKernel {
                     }
                 }
             }
-            bPacked[grp] = panel;
         });
         int stripsPerTask = Math.min(strips, MAX_STRIPS);
         int colTasks = ceilDiv(strips, stripsPerTask);
