@@ -81,13 +81,9 @@ class CpuConvPathsTest {
         check(cc, false);
     }
 
-    /**
-     * One NaN in the input: NaN in exactly the outputs whose window holds it (the reference's NaNs),
-     * on every path. Not with ReLU: the reference's ReLU maps NaN to 0 where PyTorch (and this
-     * backend) give NaN; ActivationSpecialValuesTest checks that one.
-     */
+    /** One NaN in the input: NaN in exactly the outputs whose window holds it (the reference's NaNs), on every path. */
     static List<ConvCase> nanCases() {
-        return cases().stream().filter(c -> c.activation() == null || c.activation().kind() != Activation.Kind.RELU).toList();
+        return cases();
     }
 
     @ParameterizedTest(name = "{0}")

@@ -21,7 +21,7 @@ public final class Reference {
         double a = act.a(), b = act.b();
         switch (act.kind()) {
             case IDENTITY: return x;
-            case RELU: return x > 0 ? x : 0;
+            case RELU: return x <= 0 ? 0 : x;   // NaN stays NaN, as in PyTorch
             case LEAKY_RELU: case PRELU: return x > 0 ? x : a * x;
             case ELU: return x > 0 ? x : a * Math.expm1(x);
             case SIGMOID: return logistic(x);
@@ -55,7 +55,7 @@ public final class Reference {
             case CELU: return Math.max(0, x) + Math.min(0, a * (Math.exp(x / a) - 1));
             case SOFTSIGN: return x / (1 + Math.abs(x));
             case HARDTANH: return x <= a ? a : x >= b ? b : x;
-            case THRESHOLDED_RELU: return x > a ? x : 0;
+            case THRESHOLDED_RELU: return x <= a ? 0 : x;   // NaN stays NaN
             default: throw new AssertionError(act);
         }
     }
