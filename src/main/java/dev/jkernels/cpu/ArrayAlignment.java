@@ -47,6 +47,36 @@ final class ArrayAlignment {
         return Math.floorMod(-FLOAT_ARRAY_BASE_OFFSET, vectorBytes) / Float.BYTES;
     }
 
+    /**
+     * The length from which a float[] is "humongous" under G1, so placed at a region start (half a
+     * region with its header); 0 under any other collector, whose arrays have no known phase.
+     */
+    static final int REGION_START_FLOATS = regionStartFloats();
+
+    private static int regionStartFloats() {
+        try {
+            var vm = ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+            if (!flag(vm, "UseG1GC")) return 0;
+            long region = Long.parseLong(vm.getVMOption("G1HeapRegionSize").getValue());
+            return (int) Math.min(Integer.MAX_VALUE, region / 2 / Float.BYTES);
+        } catch (RuntimeException | LinkageError e) {
+            return 0;
+        }
+    }
+
+    /**
+     * A scratch array of at least {@code size} + 16 floats, long enough for G1 to place it at a
+     * region start (so that index {@link #phase phase(64)} begins a cache line) when that costs at
+     * most 4 MiB; otherwise just size + 16 floats, phase unknown. For kept per-thread buffers that
+     * the micro-kernels read two vectors at a time: a strip whose 64-byte steps straddle cache lines
+     * measured 55 against 74 GFLOP/s in a 1024³ SGEMM on one Zen 2 core.
+     */
+    static float[] alignedScratch(long size) {
+        long n = size + 16;
+        if (REGION_START_FLOATS > 0 && REGION_START_FLOATS <= (1 << 20)) n = Math.max(n, REGION_START_FLOATS);
+        return new float[Math.toIntExact(n)];
+    }
+
     /** How many elements from {@code from} (at most {@code to − from}) come before the next aligned index. */
     static int head(int from, int to, int phase, int lanes) {
         return Math.min(to - from, Math.floorMod(phase - from, lanes));

@@ -6,19 +6,19 @@ import dev.jkernels.Layout;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * conv2d on the Vector API GEMM micro-kernel ({@link VectorGemmKernel#microKernel}: an 8 × NR tile
- * of C in registers, NR = 2 vectors), with the im2col operand packed one L1-sized strip at a time,
+ * conv2d on the Vector API GEMM micro-kernel ({@link VectorGemmKernel#microKernel}: an MR × NR tile
+ * of C in registers, NR = 2 vectors, MR = 8 or 6 by the vector register count), with the im2col operand packed one L1-sized strip at a time,
  * right before the micro-kernel reads it — never materialised (except the few strips of a late
  * layer at batch 1, below).
  *
  * <p>Who computes what:
  * <ul>
  *   <li><b>NCHW</b>: per image and group, C[K/g, P·Q] = filters[K/g, C/g·R·S] · im2col[C/g·R·S, P·Q].
- *       The filters are read in place, eight rows at a time (A; no packing: at batch 1 a late
+ *       The filters are read in place, MR rows at a time (A; no packing: at batch 1 a late
  *       layer's filters outweigh its activations). A task is (image, group, up to
- *       MC = 128 filters, up to 8 strips of NR output pixels); for each KC = 256 slice of the
+ *       MC = 16·MR filters, up to 8 strips of NR output pixels); for each KC = 256 slice of the
  *       reduction it packs one strip of im2col (KC × NR floats = 32 KiB with AVX-512: L1) from the
- *       input and runs every 8-filter panel over it. When the filters are split over several
+ *       input and runs every MR-filter panel over it. When the filters are split over several
  *       tasks and the pixels are few (a late layer at batch 1: 512 filters, 7×7 pixels) the
  *       strips are packed once per call instead, up to 16 MiB, and a task takes all of them
  *       (per task, packing a 7×7 map's strips, runs of 7, cost as much as their FMAs). 1×1
@@ -45,7 +45,7 @@ final class VectorConvKernel {
     static final int MR = VectorGemmKernel.MR;
     static final int NR = VectorGemmKernel.NR;
     static final int KC = 256;
-    static final int MC = 128;
+    static final int MC = VectorGemmKernel.MC;
     private static final int MAX_STRIPS = 8;
     /** Input channels up to which NCHW convs always take the implicit path ({@link #implicitNchw}). */
     static final int SMALL_C = 4;
@@ -100,11 +100,14 @@ final class VectorConvKernel {
     private static final int PREPACK_FLOATS = 1 << 22;
 
     private static float[] kept(int which, int size) {
-        if (size > KEEP_FLOATS) return new float[size];
+        if (size > KEEP_FLOATS) return ArrayAlignment.alignedScratch(size);
         float[][] k = KEPT.get();
-        if (k[which] == null || k[which].length < size) k[which] = new float[size];
+        if (k[which] == null || k[which].length < size + 16) k[which] = ArrayAlignment.alignedScratch(size);
         return k[which];
     }
+
+    /** Where packed strips start in their buffers (1 and 2): a cache line start, see {@link VectorGemmKernel#B_ALIGN}. */
+    private static final int B_ALIGN = VectorGemmKernel.B_ALIGN;
 
     private static int ceilDiv(long a, long b) { return (int) ((a + b - 1) / b); }
 
@@ -126,6 +129,7 @@ final class VectorConvKernel {
         long base;
         while (true) {   // narrower tiles until there are four tasks per thread (or tiles are minimal)
             mTasks = ceilDiv(kpg, mc);
+            mc = roundUp(ceilDiv(kpg, mTasks), MR);   // even tasks: 128 filters at MR = 6 as 66 + 62, not 96 + 32
             base = (long) g.n() * groups * mTasks;
             perTask = prepack ? Math.min(MAX_STRIPS, strips)
                     : Math.max(1, Math.min(MAX_STRIPS, (int) (strips * base / (4L * threads))));
@@ -141,7 +145,7 @@ final class VectorConvKernel {
                 int sl = t % slices, st = t / slices, ig = st / strips, s = st % strips;
                 int pc = sl * KC;
                 packer.pack(ig / groups, ig % groups, pc, Math.min(KC, crs - pc), s * NR, packed,
-                        (int) (st * stripFloats) + pc * NR);
+                        B_ALIGN + (int) (st * stripFloats) + pc * NR);
             });
         }
         GemmKernel.run(exec, (int) (base * colTasks_), t -> {
@@ -166,11 +170,11 @@ final class VectorConvKernel {
                         }
                         continue;
                     }
-                    int so = 0;
+                    int so = B_ALIGN;
                     if (prepack) {
-                        so = (int) ((ig * strips + s0 + s) * stripFloats) + pc * NR;
+                        so += (int) ((ig * strips + s0 + s) * stripFloats) + pc * NR;
                     } else {
-                        packer.pack(image, grp, pc, kc, js, strip, 0);
+                        packer.pack(image, grp, pc, kc, js, strip, so);
                     }
                     for (int r0 = 0; r0 < rowsPad; r0 += MR) {
                         // A straight from the filter rows: K·C·R·S floats are read, never repacked
@@ -189,7 +193,7 @@ final class VectorConvKernel {
     /**
      * {@link VectorGemmKernel#microKernel} with A read in place: A(r, p) = a[ao + r·lda + p] for the
      * first {@code rows} rows (rows past them repeat the last one; their sums are never stored).
-     * Eight scalar streams, each contiguous in p, feed the broadcasts. Written out for the same
+     * MR scalar streams, each contiguous in p, feed the broadcasts. Written out for the same
      * reason as the original: a helper taking vectors would box them.
      */
     private static void microKernelRows(float[] a, int ao, int lda, int rows, float[] bp, int bo, int kc, float[] c, int co,
@@ -203,9 +207,8 @@ final class VectorConvKernel {
         FloatVector c00 = FloatVector.zero(sp), c01 = FloatVector.zero(sp), c10 = FloatVector.zero(sp), c11 = FloatVector.zero(sp);
         FloatVector c20 = FloatVector.zero(sp), c21 = FloatVector.zero(sp), c30 = FloatVector.zero(sp), c31 = FloatVector.zero(sp);
         FloatVector c40 = FloatVector.zero(sp), c41 = FloatVector.zero(sp), c50 = FloatVector.zero(sp), c51 = FloatVector.zero(sp);
-        FloatVector c60 = FloatVector.zero(sp), c61 = FloatVector.zero(sp), c70 = FloatVector.zero(sp), c71 = FloatVector.zero(sp);
-        for (int p = 0; p < kc; p++) {
-            int b = bo + p * NR;
+        FloatVector c60 = VectorGemmKernel.zeroIf8(sp), c61 = VectorGemmKernel.zeroIf8(sp), c70 = VectorGemmKernel.zeroIf8(sp), c71 = VectorGemmKernel.zeroIf8(sp);
+        for (int p = 0, b = bo; p < kc; p++, b += NR) {   // b stepped, not bo + p·NR: see VectorGemmKernel#microKernel
             FloatVector b0 = FloatVector.fromArray(sp, bp, b), b1 = FloatVector.fromArray(sp, bp, b + w);
             FloatVector x;
             x = FloatVector.broadcast(sp, a[a0 + p]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
@@ -214,8 +217,10 @@ final class VectorConvKernel {
             x = FloatVector.broadcast(sp, a[a3 + p]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
             x = FloatVector.broadcast(sp, a[a4 + p]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
             x = FloatVector.broadcast(sp, a[a5 + p]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
-            x = FloatVector.broadcast(sp, a[a6 + p]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
-            x = FloatVector.broadcast(sp, a[a7 + p]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+            if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
+                x = FloatVector.broadcast(sp, a[a6 + p]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+                x = FloatVector.broadcast(sp, a[a7 + p]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+            }
         }
         if (!add) {
             c00.intoArray(c, co); c01.intoArray(c, co + w);
@@ -224,8 +229,10 @@ final class VectorConvKernel {
             c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + w);
             c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + w);
             c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + w);
-            c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + w);
-            c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + w);
+            if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
+                c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + w);
+                c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + w);
+            }
             return;
         }
         int at;
@@ -235,8 +242,10 @@ final class VectorConvKernel {
         at = co + 3 * ldc; c30.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c31.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
         at = co + 4 * ldc; c40.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c41.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
         at = co + 5 * ldc; c50.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c51.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
-        at = co + 6 * ldc; c60.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c61.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
-        at = co + 7 * ldc; c70.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c71.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+        if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
+            at = co + 6 * ldc; c60.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c61.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+            at = co + 7 * ldc; c70.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c71.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+        }
     }
 
     /** {@link #microKernelRows} with B read in place: B(p, j) = b[bo + p·ldb + j] (1×1 stride-1 convolutions). */
@@ -251,7 +260,7 @@ final class VectorConvKernel {
         FloatVector c00 = FloatVector.zero(sp), c01 = FloatVector.zero(sp), c10 = FloatVector.zero(sp), c11 = FloatVector.zero(sp);
         FloatVector c20 = FloatVector.zero(sp), c21 = FloatVector.zero(sp), c30 = FloatVector.zero(sp), c31 = FloatVector.zero(sp);
         FloatVector c40 = FloatVector.zero(sp), c41 = FloatVector.zero(sp), c50 = FloatVector.zero(sp), c51 = FloatVector.zero(sp);
-        FloatVector c60 = FloatVector.zero(sp), c61 = FloatVector.zero(sp), c70 = FloatVector.zero(sp), c71 = FloatVector.zero(sp);
+        FloatVector c60 = VectorGemmKernel.zeroIf8(sp), c61 = VectorGemmKernel.zeroIf8(sp), c70 = VectorGemmKernel.zeroIf8(sp), c71 = VectorGemmKernel.zeroIf8(sp);
         for (int p = 0, bp = bo; p < kc; p++, bp += ldb) {
             FloatVector b0 = FloatVector.fromArray(sp, b, bp), b1 = FloatVector.fromArray(sp, b, bp + w);
             FloatVector x;
@@ -261,8 +270,10 @@ final class VectorConvKernel {
             x = FloatVector.broadcast(sp, a[a3 + p]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
             x = FloatVector.broadcast(sp, a[a4 + p]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
             x = FloatVector.broadcast(sp, a[a5 + p]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
-            x = FloatVector.broadcast(sp, a[a6 + p]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
-            x = FloatVector.broadcast(sp, a[a7 + p]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+            if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
+                x = FloatVector.broadcast(sp, a[a6 + p]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+                x = FloatVector.broadcast(sp, a[a7 + p]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+            }
         }
         if (!add) {
             c00.intoArray(c, co); c01.intoArray(c, co + w);
@@ -271,8 +282,10 @@ final class VectorConvKernel {
             c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + w);
             c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + w);
             c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + w);
-            c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + w);
-            c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + w);
+            if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
+                c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + w);
+                c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + w);
+            }
             return;
         }
         int at;
@@ -282,8 +295,10 @@ final class VectorConvKernel {
         at = co + 3 * ldc; c30.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c31.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
         at = co + 4 * ldc; c40.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c41.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
         at = co + 5 * ldc; c50.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c51.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
-        at = co + 6 * ldc; c60.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c61.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
-        at = co + 7 * ldc; c70.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c71.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+        if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
+            at = co + 6 * ldc; c60.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c61.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+            at = co + 7 * ldc; c70.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c71.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+        }
     }
 
     /** Packs im2col rows [pc, pc + kc) × output pixels [j0, j0 + NR) of one NCHW image and group as [p][NR]. */
@@ -351,7 +366,7 @@ final class VectorConvKernel {
      * Implicit GEMM, no im2col packing at all: each image is copied once into zero-padded planes,
      * split by stride phase (plane φ holds padded columns φ, φ + sw, φ + 2sw, …), so every filter tap
      * (c, r, s) reads NR contiguous floats of one output row at a fixed offset. The micro-kernel
-     * (8 filters × NR pixels of a row, the same 16 vector accumulators) takes its B vectors straight
+     * (MR filters × NR pixels of a row, the same 2·MR vector accumulators) takes its B vectors straight
      * from those planes through a table of tap offsets, over the whole reduction in registers. For
      * first layers (C·R·S of 9 to a few hundred) packing a strip cost more than its FMAs; for 3×3
      * layers with long rows it cost about as much (one copy per tap and strip).
@@ -413,7 +428,7 @@ final class VectorConvKernel {
                     }
                 }
             }
-            // One tile per 8 filters covers all the task's output rows, laid out as the output
+            // One tile per MR filters covers all the task's output rows, laid out as the output
             // stores them (row oy at (oy − oy0)·q): a tile's NR lanes past the end of a row spill
             // into the next row's start, which that row's own tile then overwrites (rows in order),
             // so the tile goes out in one contiguous copy per filter, not one per output row.
@@ -447,7 +462,7 @@ final class VectorConvKernel {
             }
             if (direct && span == pq && !act.isIdentity() && k >= MR) {
                 // A task holding whole images (first layers at batch > 1): one activation call over
-                // all its full 8-filter blocks, not one per filter (2048 calls of 676 floats made
+                // all its full MR-filter blocks, not one per filter (2048 calls of 676 floats made
                 // the fused ReLU of 64×1×28×28 cost as much as a pass over memory).
                 int o = image * k * pq;
                 ActivationRanges.forward(act, out, out, o, o + k / MR * MR * pq, true);
@@ -456,7 +471,7 @@ final class VectorConvKernel {
     }
 
     /**
-     * The micro-kernel's 8 × NR tile with B read through tap offsets: B(t, j) = b[bo + tap[t] + j];
+     * The micro-kernel's MR × NR tile with B read through tap offsets: B(t, j) = b[bo + tap[t] + j];
      * A(r, t) = a[ao + r·lda + t] as in {@link #microKernelRows}. Stores (not adds) the tile, for
      * every tile of {@code tileRows} output rows × {@code tiles} tiles per row (tile (y, x): B at
      * y·bRow + x·NR, C at y·cRow + x·NR) in one call: a first layer's reduction is 9 to 147 taps,
@@ -476,7 +491,7 @@ final class VectorConvKernel {
                 FloatVector c00 = FloatVector.zero(sp), c01 = FloatVector.zero(sp), c10 = FloatVector.zero(sp), c11 = FloatVector.zero(sp);
                 FloatVector c20 = FloatVector.zero(sp), c21 = FloatVector.zero(sp), c30 = FloatVector.zero(sp), c31 = FloatVector.zero(sp);
                 FloatVector c40 = FloatVector.zero(sp), c41 = FloatVector.zero(sp), c50 = FloatVector.zero(sp), c51 = FloatVector.zero(sp);
-                FloatVector c60 = FloatVector.zero(sp), c61 = FloatVector.zero(sp), c70 = FloatVector.zero(sp), c71 = FloatVector.zero(sp);
+                FloatVector c60 = VectorGemmKernel.zeroIf8(sp), c61 = VectorGemmKernel.zeroIf8(sp), c70 = VectorGemmKernel.zeroIf8(sp), c71 = VectorGemmKernel.zeroIf8(sp);
                 for (int p = 0; p < kc; p++) {
                     int at = bo + tap[p];
                     FloatVector b0 = FloatVector.fromArray(sp, b, at), b1 = FloatVector.fromArray(sp, b, at + w);
@@ -487,8 +502,10 @@ final class VectorConvKernel {
                     x = FloatVector.broadcast(sp, a[a3 + p]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
                     x = FloatVector.broadcast(sp, a[a4 + p]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
                     x = FloatVector.broadcast(sp, a[a5 + p]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
-                    x = FloatVector.broadcast(sp, a[a6 + p]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
-                    x = FloatVector.broadcast(sp, a[a7 + p]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+                    if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
+                        x = FloatVector.broadcast(sp, a[a6 + p]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+                        x = FloatVector.broadcast(sp, a[a7 + p]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+                    }
                 }
                 c00.intoArray(c, co); c01.intoArray(c, co + w);
                 c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + w);
@@ -496,14 +513,16 @@ final class VectorConvKernel {
                 c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + w);
                 c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + w);
                 c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + w);
-                c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + w);
-                c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + w);
+                if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
+                    c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + w);
+                    c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + w);
+                }
             }
         }
     }
 
     /**
-     * {@link #microKernelTaps} for a full block of 8 filters, B from {@code bBase}, C from
+     * {@link #microKernelTaps} for a full block of MR filters, B from {@code bBase}, C from
      * {@code cBase}, adding bias[biasOff + r] to row r (when not null) before the store. A method of
      * its own: with the extra arguments in {@link #microKernelTaps} itself, 2-thread 3×3 layers on
      * the accumulator path measured 10-15 % slower (more values live across its loop nest).
@@ -521,7 +540,7 @@ final class VectorConvKernel {
                 FloatVector c00 = FloatVector.zero(sp), c01 = FloatVector.zero(sp), c10 = FloatVector.zero(sp), c11 = FloatVector.zero(sp);
                 FloatVector c20 = FloatVector.zero(sp), c21 = FloatVector.zero(sp), c30 = FloatVector.zero(sp), c31 = FloatVector.zero(sp);
                 FloatVector c40 = FloatVector.zero(sp), c41 = FloatVector.zero(sp), c50 = FloatVector.zero(sp), c51 = FloatVector.zero(sp);
-                FloatVector c60 = FloatVector.zero(sp), c61 = FloatVector.zero(sp), c70 = FloatVector.zero(sp), c71 = FloatVector.zero(sp);
+                FloatVector c60 = VectorGemmKernel.zeroIf8(sp), c61 = VectorGemmKernel.zeroIf8(sp), c70 = VectorGemmKernel.zeroIf8(sp), c71 = VectorGemmKernel.zeroIf8(sp);
                 for (int p = 0; p < kc; p++) {
                     int at = bo + tap[p];
                     FloatVector b0 = FloatVector.fromArray(sp, b, at), b1 = FloatVector.fromArray(sp, b, at + w);
@@ -532,8 +551,10 @@ final class VectorConvKernel {
                     x = FloatVector.broadcast(sp, a[a3 + p]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
                     x = FloatVector.broadcast(sp, a[a4 + p]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
                     x = FloatVector.broadcast(sp, a[a5 + p]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
-                    x = FloatVector.broadcast(sp, a[a6 + p]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
-                    x = FloatVector.broadcast(sp, a[a7 + p]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+                    if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
+                        x = FloatVector.broadcast(sp, a[a6 + p]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+                        x = FloatVector.broadcast(sp, a[a7 + p]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+                    }
                 }
                 if (bias != null) {
                     FloatVector x;
@@ -543,8 +564,10 @@ final class VectorConvKernel {
                     x = FloatVector.broadcast(sp, bias[biasOff + 3]); c30 = c30.add(x); c31 = c31.add(x);
                     x = FloatVector.broadcast(sp, bias[biasOff + 4]); c40 = c40.add(x); c41 = c41.add(x);
                     x = FloatVector.broadcast(sp, bias[biasOff + 5]); c50 = c50.add(x); c51 = c51.add(x);
-                    x = FloatVector.broadcast(sp, bias[biasOff + 6]); c60 = c60.add(x); c61 = c61.add(x);
-                    x = FloatVector.broadcast(sp, bias[biasOff + 7]); c70 = c70.add(x); c71 = c71.add(x);
+                    if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
+                        x = FloatVector.broadcast(sp, bias[biasOff + 6]); c60 = c60.add(x); c61 = c61.add(x);
+                        x = FloatVector.broadcast(sp, bias[biasOff + 7]); c70 = c70.add(x); c71 = c71.add(x);
+                    }
                 }
                 c00.intoArray(c, co); c01.intoArray(c, co + w);
                 c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + w);
@@ -552,13 +575,15 @@ final class VectorConvKernel {
                 c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + w);
                 c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + w);
                 c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + w);
-                c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + w);
-                c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + w);
+                if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
+                    c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + w);
+                    c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + w);
+                }
             }
         }
     }
 
-    /** {@link #microKernelTapsBias} one vector wide (8 filters × NR/2 pixels), one tile per row. */
+    /** {@link #microKernelTapsBias} one vector wide (MR filters × NR/2 pixels), one tile per row. */
     private static void microKernelTapsHalf(float[] a, int ao, int lda, float[] b, int bBase, int[] tap, float[] c,
                                             int cBase, int ldc, int tileRows, int bRow, int cRow, float[] bias,
                                             int biasOff) {
@@ -569,7 +594,7 @@ final class VectorConvKernel {
         for (int ty = 0; ty < tileRows; ty++) {
             int bo = bBase + ty * bRow, co = cBase + ty * cRow;
             FloatVector c0 = FloatVector.zero(sp), c1 = FloatVector.zero(sp), c2 = FloatVector.zero(sp), c3 = FloatVector.zero(sp);
-            FloatVector c4 = FloatVector.zero(sp), c5 = FloatVector.zero(sp), c6 = FloatVector.zero(sp), c7 = FloatVector.zero(sp);
+            FloatVector c4 = FloatVector.zero(sp), c5 = FloatVector.zero(sp), c6 = VectorGemmKernel.zeroIf8(sp), c7 = VectorGemmKernel.zeroIf8(sp);
             for (int p = 0; p < kc; p++) {
                 FloatVector b0 = FloatVector.fromArray(sp, b, bo + tap[p]);
                 c0 = FloatVector.broadcast(sp, a[a0 + p]).fma(b0, c0);
@@ -578,16 +603,23 @@ final class VectorConvKernel {
                 c3 = FloatVector.broadcast(sp, a[a3 + p]).fma(b0, c3);
                 c4 = FloatVector.broadcast(sp, a[a4 + p]).fma(b0, c4);
                 c5 = FloatVector.broadcast(sp, a[a5 + p]).fma(b0, c5);
-                c6 = FloatVector.broadcast(sp, a[a6 + p]).fma(b0, c6);
-                c7 = FloatVector.broadcast(sp, a[a7 + p]).fma(b0, c7);
+                if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
+                    c6 = FloatVector.broadcast(sp, a[a6 + p]).fma(b0, c6);
+                    c7 = FloatVector.broadcast(sp, a[a7 + p]).fma(b0, c7);
+                }
             }
             if (bias != null) {
                 c0 = c0.add(bias[biasOff]); c1 = c1.add(bias[biasOff + 1]); c2 = c2.add(bias[biasOff + 2]);
                 c3 = c3.add(bias[biasOff + 3]); c4 = c4.add(bias[biasOff + 4]); c5 = c5.add(bias[biasOff + 5]);
-                c6 = c6.add(bias[biasOff + 6]); c7 = c7.add(bias[biasOff + 7]);
+                if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
+                    c6 = c6.add(bias[biasOff + 6]); c7 = c7.add(bias[biasOff + 7]);
+                }
             }
             c0.intoArray(c, co); c1.intoArray(c, co + ldc); c2.intoArray(c, co + 2 * ldc); c3.intoArray(c, co + 3 * ldc);
-            c4.intoArray(c, co + 4 * ldc); c5.intoArray(c, co + 5 * ldc); c6.intoArray(c, co + 6 * ldc); c7.intoArray(c, co + 7 * ldc);
+            c4.intoArray(c, co + 4 * ldc); c5.intoArray(c, co + 5 * ldc);
+            if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
+                c6.intoArray(c, co + 6 * ldc); c7.intoArray(c, co + 7 * ldc);
+            }
         }
     }
 
@@ -601,16 +633,16 @@ final class VectorConvKernel {
         // One task per strip, not per group: a late layer's 512×4608 filters are one group, and
         // packing them on one thread took a third of the conv at 2 threads.
         float[][] bPacked = new float[groups][];
-        for (int grp = 0; grp < groups; grp++) bPacked[grp] = groups == 1 ? kept(2, kpgPad * rsc) : new float[kpgPad * rsc];
+        for (int grp = 0; grp < groups; grp++) bPacked[grp] = groups == 1 ? kept(2, kpgPad * rsc) : new float[kpgPad * rsc + B_ALIGN];
         GemmKernel.run(exec, groups * strips, t -> {
             int grp = t / strips, st = t % strips, k0 = st * NR, k1 = Math.min(kpg, k0 + NR);
             float[] panel = bPacked[grp];
             if (k1 - k0 < NR) {   // columns past K/groups: never stored, zeroed to keep stale (denormal) floats out of the FMAs
-                for (int pp = 0; pp < rsc; pp++) java.util.Arrays.fill(panel, k0 * rsc + pp * NR + (k1 - k0), k0 * rsc + (pp + 1) * NR, 0f);
+                for (int pp = 0; pp < rsc; pp++) java.util.Arrays.fill(panel, B_ALIGN + k0 * rsc + pp * NR + (k1 - k0), B_ALIGN + k0 * rsc + (pp + 1) * NR, 0f);
             }
             for (int k = k0; k < k1; k++) {
                 int fb = (grp * kpg + k) * cpg * g.r() * g.s();
-                int so = (k / NR) * NR * rsc + k % NR;
+                int so = B_ALIGN + (k / NR) * NR * rsc + k % NR;
                 for (int rr = 0; rr < g.r(); rr++) {
                     for (int ss = 0; ss < g.s(); ss++) {
                         for (int c = 0; c < cpg; c++) {
@@ -644,7 +676,7 @@ final class VectorConvKernel {
                 int kc = Math.min(KC, rsc - pc);
                 packPixels(g, in, image, grp, i0, rows, rowsPad, pc, kc, aBlock);
                 for (int s = 0; s < ns; s++) {
-                    int bo = (s0 + s) * NR * rsc + pc * NR;
+                    int bo = B_ALIGN + (s0 + s) * NR * rsc + pc * NR;
                     for (int r0 = 0; r0 < rowsPad; r0 += MR) {
                         VectorGemmKernel.microKernel(aBlock, r0 * kc, bp, bo, kc, acc, r0 * ldc + s * NR, ldc, pc > 0);
                     }

@@ -11,16 +11,25 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Who computes what, and why these sizes:
  * <ul>
- *   <li>The micro-kernel computes an MR × NR = 8 × (2 vectors) tile of C — 8 × 32 floats with
- *       AVX-512, 8 × 16 with AVX2 — in 16 vector registers that stay live over a KC slice of the
- *       reduction. Per step p it loads 2 B vectors, broadcasts 8 A scalars and issues 16 FMAs: the
- *       FMA units, not the load or store ports, are the limit (the auto-vectorised loop stores its
- *       accumulator every 4 FMAs). 16 accumulators + 2 B + 1 A = 19 of AVX-512's 32 registers.</li>
- *   <li>A is packed per 8-row block as [p][8] (zero rows past M); B per column block as strips
+ *   <li>The micro-kernel computes an MR × NR tile of C, NR = 2 vectors, in 2·MR vector registers
+ *       that stay live over a KC slice of the reduction. Per step p it loads 2 B vectors,
+ *       broadcasts MR A scalars and issues 2·MR FMAs: the FMA units, not the load or store ports,
+ *       are the limit (the auto-vectorised loop stores its accumulator every 4 FMAs).
+ *       <ul>
+ *         <li>MR = 8 where the ISA has 32 vector registers (AVX-512, ARM): 8 × 32 floats with
+ *             AVX-512, 16 accumulators + 2 B + 1 A = 19 registers.</li>
+ *         <li>MR = 6 on x86 without AVX-512 (AVX2: 16 registers): 6 × 16 floats, 12 + 2 + 1 = 15.
+ *             The 8-row tile needs 19 there, and C2 spilled accumulators to the stack inside the
+ *             loop (measured on a Zen 2: half of OpenBLAS's SGEMM; 12 accumulators still cover
+ *             the FMA latency of 2 pipes × 5 cycles). BLIS and OpenBLAS use 6 × 16 there too.</li>
+ *       </ul>
+ *       The kernels are written once, for 8 rows; rows 6 and 7 sit under {@code if (MR == 8)},
+ *       which C2 folds (MR is a constant), so the 6-row code has no trace of them.</li>
+ *   <li>A is packed per MR-row block as [p][MR] (zero rows past M); B per column block as strips
  *       of NR columns, [p][NR] within a strip (zero columns past N): both are read purely
  *       sequentially by the micro-kernel.</li>
  *   <li>KC = 256: one B strip slice (256 × 32 floats = 32 KiB) stays in L1 while the 16 A panels
- *       of a 128-row task (8 KiB each, 128 KiB, in L2) stream past it — the GotoBLAS order.</li>
+ *       of a task's MC = 16·MR rows (128 KiB for MR = 8, in L2) stream past it — the GotoBLAS order.</li>
  *   <li>Partial sums of each KC slice are added into the task's accumulator tile; the epilogue
  *       (alpha, beta·C, bias, activation) runs once, after the last slice.</li>
  * </ul>
@@ -31,10 +40,15 @@ final class VectorGemmKernel {
      * constants so that C2 sees one fixed vector shape (and NR below is a compile-time constant).
      */
     static final VectorSpecies<Float> S = widestSpecies();
-    static final int MR = GemmKernel.MR;
+    /**
+     * Rows of the micro-tile: 8 or 6 (above). System property {@code jkernels.cpu.microRows} (6, 8,
+     * or {@code other}: the one this machine would not pick) overrides it, so that the tests run
+     * both tiles on any machine.
+     */
+    static final int MR = microRows();
     static final int NR = 2 * S.length();
     static final int KC = 256;
-    static final int MC = 128;
+    static final int MC = 16 * MR;
     static final int NC = Math.max(NR, 512 / NR * NR);
 
     private VectorGemmKernel() {}
@@ -42,6 +56,24 @@ final class VectorGemmKernel {
     private static VectorSpecies<Float> widestSpecies() {
         int bits = FloatVector.SPECIES_PREFERRED.vectorBitSize();
         return bits >= 512 ? FloatVector.SPECIES_512 : bits >= 256 ? FloatVector.SPECIES_256 : FloatVector.SPECIES_128;
+    }
+
+    /** 8 where the ISA has 32 vector registers, 6 on x86 without AVX-512 (16 registers). */
+    static int naturalMicroRows() {
+        String arch = System.getProperty("os.arch", "");
+        boolean x86 = arch.equals("amd64") || arch.equals("x86_64") || arch.equals("x86");
+        return x86 && S.vectorBitSize() < 512 ? 6 : 8;
+    }
+
+    private static int microRows() {
+        String forced = System.getProperty("jkernels.cpu.microRows");
+        if (forced == null) return naturalMicroRows();
+        return switch (forced) {
+            case "6" -> 6;
+            case "8" -> 8;
+            case "other" -> naturalMicroRows() == 8 ? 6 : 8;   // the tests' second run: the tile this machine does not pick
+            default -> throw new IllegalArgumentException("jkernels.cpu.microRows must be 6, 8 or other, got '" + forced + "'");
+        };
     }
 
     /** A usable Vector API here: at least 4 lanes of float (anything narrower would only be emulated). */
@@ -58,13 +90,15 @@ final class VectorGemmKernel {
      * all: the first KC slice stores its sums instead of adding them.
      */
     private static final int KEEP_FLOATS = 1 << 22;
+    /** Where packed B starts in its buffer: a cache line start ({@link ArrayAlignment#alignedScratch}); strips are 64-byte multiples. */
+    static final int B_ALIGN = ArrayAlignment.phase(64);
     private static final ThreadLocal<float[][]> PACK = ThreadLocal.withInitial(() -> new float[2][]);
     private static final ThreadLocal<float[]> ACC = new ThreadLocal<>();
 
     private static float[] packBuffer(int which, long size) {
-        if (size > KEEP_FLOATS) return new float[Math.toIntExact(size)];
+        if (size > KEEP_FLOATS) return ArrayAlignment.alignedScratch(size);
         float[][] kept = PACK.get();
-        if (kept[which] == null || kept[which].length < size) kept[which] = new float[(int) size];
+        if (kept[which] == null || kept[which].length < size + 16) kept[which] = ArrayAlignment.alignedScratch(size);
         return kept[which];
     }
 
@@ -84,12 +118,13 @@ final class VectorGemmKernel {
 
         // B: per column block (block jb at jb·NC·k), strips of NR columns, each [k][NR] (columns past n zero).
         long bSize = (long) (nBlocks - 1) * NC * k + (long) roundUp(n - (nBlocks - 1) * NC, NR) * k;
+        int b0 = B_ALIGN;
         float[] bPacked = packBuffer(1, bSize);
         int pChunk = 128;
         int pChunks = (k + pChunk - 1) / pChunk;
         GemmKernel.run(exec, nBlocks * pChunks, t -> {
             int jb = t / pChunks, p0 = (t % pChunks) * pChunk, pEnd = Math.min(k, p0 + pChunk);
-            int j0 = jb * NC, len = Math.min(NC, n - j0), bo = jb * NC * k;
+            int j0 = jb * NC, len = Math.min(NC, n - j0), bo = b0 + jb * NC * k;
             float[] row = new float[len];
             for (int p = p0; p < pEnd; p++) {
                 b.packRow(p, j0, len, row);
@@ -106,7 +141,7 @@ final class VectorGemmKernel {
             int it = t / nBlocks, jb = t % nBlocks;
             int i0 = it * MC, rows = Math.min(MC, m - i0);
             int j0 = jb * NC, len = Math.min(NC, n - j0);
-            tile(i0, rows, j0, len, k, aPacked, bPacked, jb * NC * k, e);
+            tile(i0, rows, j0, len, k, aPacked, bPacked, b0 + jb * NC * k, e);
         });
     }
 
@@ -119,10 +154,10 @@ final class VectorGemmKernel {
                 int base = st.off() + (i0 + r) * st.rowStride();
                 for (int p = 0; p < k; p++) dst[off + p * MR + r] = d[base + p * cs];
             }
-        } else {
-            float[] panel = new float[k * MR];
+        } else {   // the interface packs GemmKernel.MR (8) rows per p: re-stride to MR
+            float[] panel = new float[k * GemmKernel.MR];
             a.packRowBlock(i0, rows, k, panel);
-            System.arraycopy(panel, 0, dst, off, k * MR);
+            for (int p = 0; p < k; p++) System.arraycopy(panel, p * GemmKernel.MR, dst, off + p * MR, rows);
         }
     }
 
@@ -148,15 +183,25 @@ final class VectorGemmKernel {
         e.storeTile(i0, rows, j0, len, acc, ldc);
     }
 
-    /** acc[8 × NR tile at co, row stride ldc] += A panel [kc][8] · B strip [kc][NR] when {@code add}; = when not (no zeroing needed). */
+    /**
+     * The accumulators of rows 6 and 7: zero where MR is 8, null where it is 6. Not a zero vector
+     * there, though no code reads them: the state a range check's deoptimisation would rebuild
+     * holds every local, so C2 kept the zero vector alive through the loop, spilled and reloaded
+     * on every step (measured: 64 against 89 GFLOP/s, Zen 2). A null costs no register.
+     */
+    static FloatVector zeroIf8(jdk.incubator.vector.VectorSpecies<Float> s) { return MR == 8 ? FloatVector.zero(s) : null; }
+
+    /** acc[MR × NR tile at co, row stride ldc] += A panel [kc][MR] · B strip [kc][NR] when {@code add}; = when not (no zeroing needed). */
     static void microKernel(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc, boolean add) {
         final int w = S.length();
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
         FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
-        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S), c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
-        for (int p = 0; p < kc; p++) {
-            int b = bo + p * NR, a = ao + p * MR;
+        FloatVector c60 = zeroIf8(S), c61 = zeroIf8(S), c70 = zeroIf8(S), c71 = zeroIf8(S);
+        // A's index is the loop variable and B's a second one, both stepped by an add: with
+        // b = bo + p·NR, a = ao + p·MR C2 recomputed both from p on every step (shifts and adds,
+        // more integer work than the FMAs could hide: measured 70 against 89 GFLOP/s, 6 rows, Zen 2).
+        for (int a = ao, b = bo, aEnd = ao + kc * MR; a < aEnd; a += MR, b += NR) {
             FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + w);
             FloatVector x;
             x = FloatVector.broadcast(S, ap[a]);     c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
@@ -165,8 +210,10 @@ final class VectorGemmKernel {
             x = FloatVector.broadcast(S, ap[a + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
             x = FloatVector.broadcast(S, ap[a + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
             x = FloatVector.broadcast(S, ap[a + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
-            x = FloatVector.broadcast(S, ap[a + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
-            x = FloatVector.broadcast(S, ap[a + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+            if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
+                x = FloatVector.broadcast(S, ap[a + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+                x = FloatVector.broadcast(S, ap[a + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+            }
         }
         // Written out, not through a helper taking vectors: if C2 does not inline such a helper the
         // accumulators escape and every FMA above allocates a box (measured: 12 against 110 GFLOP/s).
@@ -177,8 +224,10 @@ final class VectorGemmKernel {
             c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + w);
             c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + w);
             c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + w);
-            c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + w);
-            c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + w);
+            if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
+                c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + w);
+                c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + w);
+            }
             return;
         }
         int at;
@@ -188,8 +237,10 @@ final class VectorGemmKernel {
         at = co + 3 * ldc; c30.add(FloatVector.fromArray(S, c, at)).intoArray(c, at); c31.add(FloatVector.fromArray(S, c, at + w)).intoArray(c, at + w);
         at = co + 4 * ldc; c40.add(FloatVector.fromArray(S, c, at)).intoArray(c, at); c41.add(FloatVector.fromArray(S, c, at + w)).intoArray(c, at + w);
         at = co + 5 * ldc; c50.add(FloatVector.fromArray(S, c, at)).intoArray(c, at); c51.add(FloatVector.fromArray(S, c, at + w)).intoArray(c, at + w);
-        at = co + 6 * ldc; c60.add(FloatVector.fromArray(S, c, at)).intoArray(c, at); c61.add(FloatVector.fromArray(S, c, at + w)).intoArray(c, at + w);
-        at = co + 7 * ldc; c70.add(FloatVector.fromArray(S, c, at)).intoArray(c, at); c71.add(FloatVector.fromArray(S, c, at + w)).intoArray(c, at + w);
+        if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
+            at = co + 6 * ldc; c60.add(FloatVector.fromArray(S, c, at)).intoArray(c, at); c61.add(FloatVector.fromArray(S, c, at + w)).intoArray(c, at + w);
+            at = co + 7 * ldc; c70.add(FloatVector.fromArray(S, c, at)).intoArray(c, at); c71.add(FloatVector.fromArray(S, c, at + w)).intoArray(c, at + w);
+        }
     }
 
 }

@@ -37,7 +37,8 @@ import java.util.stream.IntStream;
  * is reported and not timed); then warm-up runs and the median of the timed repeats. On CUDA the
  * time is the kernel time by CUDA events ({@link KernelBackend#timeMillis}) and the L2 cache is
  * flushed before each repeat of a small problem; on the CPU and the emulator it is the wall clock
- * around the op and a synchronize (after a warm-up of at least 0.5 s, for the JIT). On anything but CUDA big workloads are scaled down (conv batch,
+ * around the op and a synchronize (on the CPU after a warm-up that lasts until the time per run is
+ * steady, for the JIT, and over at least 0.2 s of repeats). On anything but CUDA big workloads are scaled down (conv batch,
  * activation length) or skipped, and every output says which backend ran.
  *
  * <pre>
@@ -355,7 +356,9 @@ public final class Harness {
                 System.getProperty("os.name") + " " + System.getProperty("os.arch"), Runtime.getRuntime().availableProcessors(),
                 gpu ? "CUDA events (kernel time)"
                         : emulatedDriver && cuda ? "CUDA events on the emulated driver (wall clock of the CPU emulator)"
-                        : cuda ? "KernelBackend.timeMillis (wall clock on the emulator)" : "wall clock around op + synchronize",
+                        : cuda ? "KernelBackend.timeMillis (wall clock on the emulator)"
+                        : "wall clock around op + synchronize, after a warm-up until steady; median of the repeats, at least "
+                          + cpuTimedNanos() / 1_000_000 + " ms of them (64 at most)",
                 cuda ? "before each repeat of problems under " + (FLUSH_BELOW_BYTES >> 20) + " MiB (" + (4L * flushFloats >> 20) + " MiB copy)"
                         : "none (not a GPU)",
                 options.warmup(), options.reps(), options.seed(), copy, cuda ? cublasNote : "not on this backend (CUDA only)",
@@ -374,25 +377,58 @@ public final class Harness {
         return (System.nanoTime() - t0) / 1e6;
     }
 
-    /** Warm-up, then the median of the repeats; the L2 is flushed before each repeat when asked. */
+    /**
+     * Warm-up, then the median of the repeats; the L2 is flushed before each repeat when asked.
+     * On the CPU backend the warm-up runs until the time per run is steady
+     * ({@link #warmUntilSteady}) and the repeats run for at least {@link #cpuTimedNanos} in all, so
+     * that the median of a sub-millisecond op is not the median of a handful of runs.
+     */
     double measure(Runnable op, long bytesTouched) {
         for (int i = 0; i < options.warmup(); i++) op.run();
         backend.synchronize();
-        if (!cuda && options.warmup() > 0) {
-            // Java code (the CPU backend, the launch path) runs interpreted until the JIT has seen
-            // it often enough: keep warming up for half a second, so the first op measured
-            // is not the one that paid for compilation
-            long until = System.nanoTime() + 500_000_000L;
-            for (int i = 0; i < 100 && System.nanoTime() < until; i++) op.run();
-            backend.synchronize();
-        }
+        if (!cuda && options.warmup() > 0) warmUntilSteady(op);
         boolean flush = cuda && bytesTouched < FLUSH_BELOW_BYTES;
-        double[] t = new double[options.reps()];
-        for (int i = 0; i < t.length; i++) {
+        int reps = options.reps();
+        double[] t = new double[cuda ? reps : Math.max(reps, 64)];
+        long end = System.nanoTime() + (cuda ? 0 : cpuTimedNanos());
+        int n = 0;
+        while (n < reps || (n < t.length && System.nanoTime() < end)) {
             if (flush) backend.copy(flushSrc, flushDst);
-            t[i] = timeOnce(op);
+            t[n++] = timeOnce(op);
         }
-        return median(t);
+        return median(Arrays.copyOf(t, n));
+    }
+
+    /** The least wall time the timed repeats of one CPU measurement take together (at most 64 repeats). */
+    private long cpuTimedNanos() { return options.quick() ? 20_000_000L : 200_000_000L; }
+
+    /**
+     * Java code (the CPU backend, the launch path) runs interpreted, then profiled, then compiled,
+     * and code compiled for one kind of call is thrown away when another kind reaches it (a new
+     * activation, a new conv path) and compiled again, by a compiler thread that shares the cores
+     * with the op. A fixed number of warm-up runs does not cover that: measured with 100 runs,
+     * conv rows timed at half the speed the same conv showed later in the same JVM. So this runs
+     * blocks of about 50 ms (at least one run each) until two blocks in a row agree on the
+     * median time per run within 5 %, after at least 0.5 s (0.1 s with {@code --quick}) and at
+     * most 5 s (1 s).
+     */
+    private void warmUntilSteady(Runnable op) {
+        long start = System.nanoTime();
+        long least = options.quick() ? 100_000_000L : 500_000_000L, most = options.quick() ? 1_000_000_000L : 5_000_000_000L;
+        double previous = Double.NaN;
+        double[] block = new double[256];
+        while (true) {
+            long blockEnd = System.nanoTime() + 50_000_000L;
+            int n = 0;
+            do {
+                block[n++] = timeOnce(op);
+            } while (n < block.length && System.nanoTime() < blockEnd);
+            double median = median(Arrays.copyOf(block, n));
+            long elapsed = System.nanoTime() - start;
+            if (elapsed >= most) return;
+            if (elapsed >= least && Math.abs(median - previous) <= 0.05 * Math.min(median, previous)) return;
+            previous = median;
+        }
     }
 
     static double median(double[] t) {
