@@ -400,6 +400,16 @@ final class VectorConvKernel {
         // Longer reductions keep the accumulator: with 3×3 over 64+ channels the FMAs hide the
         // round trip (storing straight into the output measured 0-15 % slower there on 2 threads).
         boolean direct = crs <= DIRECT_STORE_TAPS && tiles * NR <= 2 * q;
+        // The filters as MR-row panels [kb][tap][MR] (rows past K zero), packed once per call: the
+        // micro-kernels then broadcast MR consecutive floats from one index. Read in place, the MR
+        // row pointers were more than the x86 integer registers (C2 kept some on the stack and spent
+        // about three integer instructions per broadcast; 3×3 layers on one Zen 2 core measured
+        // 50 against 63 GFLOP/s). K·C·R·S floats, small beside the conv.
+        float[] wp = new float[kBlocks * crs * MR];
+        for (int f = 0; f < k; f++) {
+            int dst = (f / MR) * crs * MR + f % MR, src = f * crs;
+            for (int t = 0; t < crs; t++) wp[dst + t * MR] = w[src + t];
+        }
         int rem = q % NR;
         boolean half = rem > 0 && rem <= VectorGemmKernel.S.length();
         int full = half ? tiles - 1 : tiles, xo = full * NR;
@@ -444,20 +454,20 @@ final class VectorConvKernel {
                     // rows: that row goes through acc (a spill reaches at most one row: NR·tiles ≤ 2q).
                     // A row's last ≤ half tile (112 = 3.5 tiles in the 224² stem) goes through the
                     // one-vector kernel, before the full tiles, which overwrite its spill.
-                    int o = (image * k + k0) * pq + oy0 * q, ao = k0 * crs, last = (tileRows - 1) * sh * wq;
+                    int o = (image * k + k0) * pq + oy0 * q, ao = kb * crs * MR, last = (tileRows - 1) * sh * wq;
                     if (tileRows > 1) {
-                        if (half) microKernelTapsHalf(w, ao, crs, pl, xo, tap, out, o + xo, pq, tileRows - 1, sh * wq, q, bias, k0);
-                        if (full > 0) microKernelTapsBias(w, ao, crs, pl, 0, tap, out, o, pq, tileRows - 1, full, sh * wq, q, bias, k0);
+                        if (half) microKernelTapsHalf(wp, ao, pl, xo, tap, out, o + xo, pq, tileRows - 1, sh * wq, q, bias, k0);
+                        if (full > 0) microKernelTapsBias(wp, ao, pl, 0, tap, out, o, pq, tileRows - 1, full, sh * wq, q, bias, k0);
                     }
-                    if (half) microKernelTapsHalf(w, ao, crs, pl, last + xo, tap, acc, xo, ldc, 1, 0, 0, bias, k0);
-                    if (full > 0) microKernelTapsBias(w, ao, crs, pl, last, tap, acc, 0, ldc, 1, full, 0, 0, bias, k0);
+                    if (half) microKernelTapsHalf(wp, ao, pl, last + xo, tap, acc, xo, ldc, 1, 0, 0, bias, k0);
+                    if (full > 0) microKernelTapsBias(wp, ao, pl, last, tap, acc, 0, ldc, 1, full, 0, 0, bias, k0);
                     for (int f = 0; f < MR; f++) {
                         System.arraycopy(acc, f * ldc, out, o + f * pq + (tileRows - 1) * q, q);
                         if (!act.isIdentity() && span < pq) ActivationRanges.forward(act, out, out, o + f * pq, o + f * pq + span, true);
                     }
                     continue;
                 }
-                microKernelTaps(w, k0 * crs, crs, rows, pl, tap, acc, ldc, tileRows, tiles, sh * wq, q);
+                microKernelTaps(wp, kb * crs * MR, pl, tap, acc, ldc, tileRows, tiles, sh * wq, q);
                 e.storeTile(k0, rows, oy0 * q, span, acc, ldc);
             }
             if (direct && span == pq && !act.isIdentity() && k >= MR) {
@@ -472,52 +482,52 @@ final class VectorConvKernel {
 
     /**
      * The micro-kernel's MR × NR tile with B read through tap offsets: B(t, j) = b[bo + tap[t] + j];
-     * A(r, t) = a[ao + r·lda + t] as in {@link #microKernelRows}. Stores (not adds) the tile, for
-     * every tile of {@code tileRows} output rows × {@code tiles} tiles per row (tile (y, x): B at
-     * y·bRow + x·NR, C at y·cRow + x·NR) in one call: a first layer's reduction is 9 to 147 taps,
-     * and one call per tile spent about a quarter of the conv in call and set-up (JFR, 64×1×28×28).
+     * A(r, t) = a[ao + t·MR + r], the filters packed as MR-row panels (rows past K zero). Stores (not
+     * adds) every tile of {@code tileRows} output rows × {@code tiles} tiles per row (tile (y, x): B
+     * at y·bRow + x·NR, C at y·cRow + x·NR), one {@link #tapTile} call each.
      */
-    private static void microKernelTaps(float[] a, int ao, int lda, int rows, float[] b, int[] tap, float[] c, int ldc,
+    private static void microKernelTaps(float[] a, int ao, float[] b, int[] tap, float[] c, int ldc,
                                         int tileRows, int tiles, int bRow, int cRow) {
+        for (int ty = 0; ty < tileRows; ty++) {
+            for (int tx = 0; tx < tiles; tx++) tapTile(a, ao, b, ty * bRow + tx * NR, tap, c, ty * cRow + tx * NR, ldc);
+        }
+    }
+
+    /**
+     * One tile of {@link #microKernelTaps}, in a method of its own as {@link VectorGemmKernel#microKernel}
+     * is: no values of the tile loops stay live (and compete for the 16 AVX2 registers) around its loop.
+     */
+    private static void tapTile(float[] a, int ao, float[] b, int bo, int[] tap, float[] c, int co, int ldc) {
         final jdk.incubator.vector.VectorSpecies<Float> sp = VectorGemmKernel.S;
         final int w = sp.length(), kc = tap.length;
-        int last = rows - 1;
-        int a0 = ao, a1 = ao + Math.min(1, last) * lda, a2 = ao + Math.min(2, last) * lda, a3 = ao + Math.min(3, last) * lda;
-        int a4 = ao + Math.min(4, last) * lda, a5 = ao + Math.min(5, last) * lda, a6 = ao + Math.min(6, last) * lda;
-        int a7 = ao + Math.min(7, last) * lda;
-        for (int ty = 0; ty < tileRows; ty++) {
-            for (int tx = 0; tx < tiles; tx++) {
-                int bo = ty * bRow + tx * NR, co = ty * cRow + tx * NR;
-                FloatVector c00 = FloatVector.zero(sp), c01 = FloatVector.zero(sp), c10 = FloatVector.zero(sp), c11 = FloatVector.zero(sp);
-                FloatVector c20 = FloatVector.zero(sp), c21 = FloatVector.zero(sp), c30 = FloatVector.zero(sp), c31 = FloatVector.zero(sp);
-                FloatVector c40 = FloatVector.zero(sp), c41 = FloatVector.zero(sp), c50 = FloatVector.zero(sp), c51 = FloatVector.zero(sp);
-                FloatVector c60 = VectorGemmKernel.zeroIf8(sp), c61 = VectorGemmKernel.zeroIf8(sp), c70 = VectorGemmKernel.zeroIf8(sp), c71 = VectorGemmKernel.zeroIf8(sp);
-                for (int p = 0; p < kc; p++) {
-                    int at = bo + tap[p];
-                    FloatVector b0 = FloatVector.fromArray(sp, b, at), b1 = FloatVector.fromArray(sp, b, at + w);
-                    FloatVector x;
-                    x = FloatVector.broadcast(sp, a[a0 + p]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-                    x = FloatVector.broadcast(sp, a[a1 + p]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-                    x = FloatVector.broadcast(sp, a[a2 + p]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-                    x = FloatVector.broadcast(sp, a[a3 + p]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-                    x = FloatVector.broadcast(sp, a[a4 + p]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-                    x = FloatVector.broadcast(sp, a[a5 + p]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
-                    if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
-                        x = FloatVector.broadcast(sp, a[a6 + p]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
-                        x = FloatVector.broadcast(sp, a[a7 + p]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
-                    }
-                }
-                c00.intoArray(c, co); c01.intoArray(c, co + w);
-                c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + w);
-                c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + w);
-                c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + w);
-                c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + w);
-                c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + w);
-                if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
-                    c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + w);
-                    c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + w);
-                }
+        FloatVector c00 = FloatVector.zero(sp), c01 = FloatVector.zero(sp), c10 = FloatVector.zero(sp), c11 = FloatVector.zero(sp);
+        FloatVector c20 = FloatVector.zero(sp), c21 = FloatVector.zero(sp), c30 = FloatVector.zero(sp), c31 = FloatVector.zero(sp);
+        FloatVector c40 = FloatVector.zero(sp), c41 = FloatVector.zero(sp), c50 = FloatVector.zero(sp), c51 = FloatVector.zero(sp);
+        FloatVector c60 = zeroIf8(sp), c61 = zeroIf8(sp), c70 = zeroIf8(sp), c71 = zeroIf8(sp);
+        for (int ai = ao, aEnd = ao + kc * MR, p = 0; ai < aEnd; ai += MR, p++) {
+            int at = bo + tap[p];
+            FloatVector b0 = FloatVector.fromArray(sp, b, at), b1 = FloatVector.fromArray(sp, b, at + w);
+            FloatVector x;
+            x = FloatVector.broadcast(sp, a[ai]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(sp, a[ai + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(sp, a[ai + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(sp, a[ai + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(sp, a[ai + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(sp, a[ai + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
+                x = FloatVector.broadcast(sp, a[ai + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+                x = FloatVector.broadcast(sp, a[ai + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
             }
+        }
+        c00.intoArray(c, co); c01.intoArray(c, co + w);
+        c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + w);
+        c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + w);
+        c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + w);
+        c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + w);
+        c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + w);
+        if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
+            c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + w);
+            c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + w);
         }
     }
 
@@ -527,33 +537,31 @@ final class VectorConvKernel {
      * its own: with the extra arguments in {@link #microKernelTaps} itself, 2-thread 3×3 layers on
      * the accumulator path measured 10-15 % slower (more values live across its loop nest).
      */
-    private static void microKernelTapsBias(float[] a, int ao, int lda, float[] b, int bBase, int[] tap, float[] c,
+    private static void microKernelTapsBias(float[] a, int ao, float[] b, int bBase, int[] tap, float[] c,
                                             int cBase, int ldc, int tileRows, int tiles, int bRow, int cRow, float[] bias,
                                             int biasOff) {
         final jdk.incubator.vector.VectorSpecies<Float> sp = VectorGemmKernel.S;
         final int w = sp.length(), kc = tap.length;
-        int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda;
-        int a4 = ao + 4 * lda, a5 = ao + 5 * lda, a6 = ao + 6 * lda, a7 = ao + 7 * lda;
         for (int ty = 0; ty < tileRows; ty++) {
             for (int tx = 0; tx < tiles; tx++) {
                 int bo = bBase + ty * bRow + tx * NR, co = cBase + ty * cRow + tx * NR;
-                FloatVector c00 = FloatVector.zero(sp), c01 = FloatVector.zero(sp), c10 = FloatVector.zero(sp), c11 = FloatVector.zero(sp);
-                FloatVector c20 = FloatVector.zero(sp), c21 = FloatVector.zero(sp), c30 = FloatVector.zero(sp), c31 = FloatVector.zero(sp);
-                FloatVector c40 = FloatVector.zero(sp), c41 = FloatVector.zero(sp), c50 = FloatVector.zero(sp), c51 = FloatVector.zero(sp);
-                FloatVector c60 = VectorGemmKernel.zeroIf8(sp), c61 = VectorGemmKernel.zeroIf8(sp), c70 = VectorGemmKernel.zeroIf8(sp), c71 = VectorGemmKernel.zeroIf8(sp);
-                for (int p = 0; p < kc; p++) {
+                FloatVector c00 = zero(sp), c01 = zero(sp), c10 = zero(sp), c11 = zero(sp);
+                FloatVector c20 = zero(sp), c21 = zero(sp), c30 = zero(sp), c31 = zero(sp);
+                FloatVector c40 = zero(sp), c41 = zero(sp), c50 = zero(sp), c51 = zero(sp);
+                FloatVector c60 = zeroIf8(sp), c61 = zeroIf8(sp), c70 = zeroIf8(sp), c71 = zeroIf8(sp);
+                for (int ai = ao, aEnd = ao + kc * MR, p = 0; ai < aEnd; ai += MR, p++) {
                     int at = bo + tap[p];
                     FloatVector b0 = FloatVector.fromArray(sp, b, at), b1 = FloatVector.fromArray(sp, b, at + w);
                     FloatVector x;
-                    x = FloatVector.broadcast(sp, a[a0 + p]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-                    x = FloatVector.broadcast(sp, a[a1 + p]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-                    x = FloatVector.broadcast(sp, a[a2 + p]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-                    x = FloatVector.broadcast(sp, a[a3 + p]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-                    x = FloatVector.broadcast(sp, a[a4 + p]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-                    x = FloatVector.broadcast(sp, a[a5 + p]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+                    x = FloatVector.broadcast(sp, a[ai]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+                    x = FloatVector.broadcast(sp, a[ai + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+                    x = FloatVector.broadcast(sp, a[ai + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+                    x = FloatVector.broadcast(sp, a[ai + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+                    x = FloatVector.broadcast(sp, a[ai + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+                    x = FloatVector.broadcast(sp, a[ai + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
                     if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
-                        x = FloatVector.broadcast(sp, a[a6 + p]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
-                        x = FloatVector.broadcast(sp, a[a7 + p]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+                        x = FloatVector.broadcast(sp, a[ai + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+                        x = FloatVector.broadcast(sp, a[ai + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
                     }
                 }
                 if (bias != null) {
@@ -584,28 +592,26 @@ final class VectorConvKernel {
     }
 
     /** {@link #microKernelTapsBias} one vector wide (MR filters × NR/2 pixels), one tile per row. */
-    private static void microKernelTapsHalf(float[] a, int ao, int lda, float[] b, int bBase, int[] tap, float[] c,
+    private static void microKernelTapsHalf(float[] a, int ao, float[] b, int bBase, int[] tap, float[] c,
                                             int cBase, int ldc, int tileRows, int bRow, int cRow, float[] bias,
                                             int biasOff) {
         final jdk.incubator.vector.VectorSpecies<Float> sp = VectorGemmKernel.S;
         final int kc = tap.length;
-        int a0 = ao, a1 = ao + lda, a2 = ao + 2 * lda, a3 = ao + 3 * lda;
-        int a4 = ao + 4 * lda, a5 = ao + 5 * lda, a6 = ao + 6 * lda, a7 = ao + 7 * lda;
         for (int ty = 0; ty < tileRows; ty++) {
             int bo = bBase + ty * bRow, co = cBase + ty * cRow;
-            FloatVector c0 = FloatVector.zero(sp), c1 = FloatVector.zero(sp), c2 = FloatVector.zero(sp), c3 = FloatVector.zero(sp);
-            FloatVector c4 = FloatVector.zero(sp), c5 = FloatVector.zero(sp), c6 = VectorGemmKernel.zeroIf8(sp), c7 = VectorGemmKernel.zeroIf8(sp);
-            for (int p = 0; p < kc; p++) {
+            FloatVector c0 = zero(sp), c1 = zero(sp), c2 = zero(sp), c3 = zero(sp);
+            FloatVector c4 = zero(sp), c5 = zero(sp), c6 = zeroIf8(sp), c7 = zeroIf8(sp);
+            for (int ai = ao, aEnd = ao + kc * MR, p = 0; ai < aEnd; ai += MR, p++) {
                 FloatVector b0 = FloatVector.fromArray(sp, b, bo + tap[p]);
-                c0 = FloatVector.broadcast(sp, a[a0 + p]).fma(b0, c0);
-                c1 = FloatVector.broadcast(sp, a[a1 + p]).fma(b0, c1);
-                c2 = FloatVector.broadcast(sp, a[a2 + p]).fma(b0, c2);
-                c3 = FloatVector.broadcast(sp, a[a3 + p]).fma(b0, c3);
-                c4 = FloatVector.broadcast(sp, a[a4 + p]).fma(b0, c4);
-                c5 = FloatVector.broadcast(sp, a[a5 + p]).fma(b0, c5);
+                c0 = FloatVector.broadcast(sp, a[ai]).fma(b0, c0);
+                c1 = FloatVector.broadcast(sp, a[ai + 1]).fma(b0, c1);
+                c2 = FloatVector.broadcast(sp, a[ai + 2]).fma(b0, c2);
+                c3 = FloatVector.broadcast(sp, a[ai + 3]).fma(b0, c3);
+                c4 = FloatVector.broadcast(sp, a[ai + 4]).fma(b0, c4);
+                c5 = FloatVector.broadcast(sp, a[ai + 5]).fma(b0, c5);
                 if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
-                    c6 = FloatVector.broadcast(sp, a[a6 + p]).fma(b0, c6);
-                    c7 = FloatVector.broadcast(sp, a[a7 + p]).fma(b0, c7);
+                    c6 = FloatVector.broadcast(sp, a[ai + 6]).fma(b0, c6);
+                    c7 = FloatVector.broadcast(sp, a[ai + 7]).fma(b0, c7);
                 }
             }
             if (bias != null) {
@@ -622,6 +628,18 @@ final class VectorConvKernel {
             }
         }
     }
+
+    private static final float[] ZEROS = new float[16];
+
+    /**
+     * Accumulators' zero for the tap kernels, loaded: a {@code FloatVector.zero} constant is hoisted
+     * out of their tile loops and then lives through the inner loop in a spilled register, reloaded
+     * and stored on every step (16 vector registers on AVX2). A load from an array the loop nest
+     * writes to (as far as C2 knows) stays where it is.
+     */
+    private static FloatVector zero(jdk.incubator.vector.VectorSpecies<Float> sp) { return FloatVector.fromArray(sp, ZEROS, 0); }
+
+    private static FloatVector zeroIf8(jdk.incubator.vector.VectorSpecies<Float> sp) { return VectorGemmKernel.MR == 8 ? zero(sp) : null; }
 
     // --------------------------------------------------------------------------------------- NHWC
 
