@@ -98,6 +98,8 @@ final class VectorConvKernel {
     private static final int DIRECT_STORE_TAPS = 256;
     /** The most floats of im2col strips packed ahead per call (16 MiB: a late layer's at batch 8; 4 MiB measured 25-55 % slower at batch 4-8). */
     private static final int PREPACK_FLOATS = 1 << 22;
+    /** Output pixels (batch × P·Q) from which the packed path packs the filters as MR-row panels. */
+    private static final int PACK_FILTERS_MIN = 256;
 
     private static float[] kept(int which, int size) {
         if (size > KEEP_FLOATS) return ArrayAlignment.alignedScratch(size);
@@ -140,6 +142,22 @@ final class VectorConvKernel {
         final int mc_ = mc, mTasks_ = mTasks, perTask_ = perTask, colTasks_ = colTasks;
         StripPacker packer = new StripPacker(g, in);
         float[] packed = prepack ? kept(2, (int) packedFloats) : null;
+        // The filters as MR-row panels ([group][kb][p][MR], rows past K/groups zero) when each
+        // filter element is used for at least PACK_FILTERS_MIN output pixels: the micro-kernel then
+        // broadcasts from one index, not from MR row pointers (more than x86 has integer registers:
+        // 1×1 over 56×56 on one Zen 2 core 52 → 72 GFLOP/s). A late layer at batch 1 (512×4608
+        // filters, 7×7 pixels) reads them in place: packing cost more than the conv there.
+        int kbPerGroup = ceilDiv(kpg, MR);
+        float[] wp = (long) g.n() * pq >= PACK_FILTERS_MIN ? new float[groups * kbPerGroup * crs * MR] : null;
+        if (wp != null) {
+            GemmKernel.run(exec, groups * kbPerGroup, t -> {
+                int grp = t / kbPerGroup, f0 = (t % kbPerGroup) * MR, dst = t * crs * MR;
+                for (int f = f0; f < Math.min(kpg, f0 + MR); f++) {
+                    int src = (grp * kpg + f) * crs;
+                    for (int pp = 0; pp < crs; pp++) wp[dst + pp * MR + f - f0] = w[src + pp];
+                }
+            });
+        }
         if (prepack) {
             GemmKernel.run(exec, (int) (packedFloats / stripFloats) * slices, t -> {
                 int sl = t % slices, st = t / slices, ig = st / strips, s = st % strips;
@@ -165,8 +183,13 @@ final class VectorConvKernel {
                         // 1×1 stride 1: row c of B is input channel c, read in place (stride P·Q).
                         int bo = ((image * g.c() + grp * g.channelsPerGroup()) + pc) * pq + js;
                         for (int r0 = 0; r0 < rowsPad; r0 += MR) {
-                            microKernelRowsB(w, (grp * kpg + i0 + r0) * crs + pc, crs, Math.min(MR, rows - r0), in, bo, pq,
-                                    kc, acc, r0 * ldc + s * NR, ldc, pc > 0);
+                            if (wp != null) {
+                                VectorGemmKernel.microKernel(wp, ((grp * kbPerGroup + (i0 + r0) / MR) * crs + pc) * MR, in, bo, pq,
+                                        kc, acc, r0 * ldc + s * NR, ldc, pc > 0);
+                            } else {
+                                microKernelRowsB(w, (grp * kpg + i0 + r0) * crs + pc, crs, Math.min(MR, rows - r0), in, bo, pq,
+                                        kc, acc, r0 * ldc + s * NR, ldc, pc > 0);
+                            }
                         }
                         continue;
                     }
@@ -179,8 +202,13 @@ final class VectorConvKernel {
                     for (int r0 = 0; r0 < rowsPad; r0 += MR) {
                         // A straight from the filter rows: K·C·R·S floats are read, never repacked
                         // (packing 512×4608 filters per call cost more than the conv at batch 1).
-                        microKernelRows(w, (grp * kpg + i0 + r0) * crs + pc, crs, Math.min(MR, rows - r0), strip, so, kc,
-                                acc, r0 * ldc + s * NR, ldc, pc > 0);
+                        if (wp != null) {
+                            VectorGemmKernel.microKernel(wp, ((grp * kbPerGroup + (i0 + r0) / MR) * crs + pc) * MR, strip, so, NR,
+                                    kc, acc, r0 * ldc + s * NR, ldc, pc > 0);
+                        } else {
+                            microKernelRows(w, (grp * kpg + i0 + r0) * crs + pc, crs, Math.min(MR, rows - r0), strip, so, kc,
+                                    acc, r0 * ldc + s * NR, ldc, pc > 0);
+                        }
                     }
                 }
             }
@@ -540,6 +568,14 @@ final class VectorConvKernel {
     private static void microKernelTapsBias(float[] a, int ao, float[] b, int bBase, int[] tap, float[] c,
                                             int cBase, int ldc, int tileRows, int tiles, int bRow, int cRow, float[] bias,
                                             int biasOff) {
+        if (tap.length >= LONG_TAPS) {
+            for (int ty = 0; ty < tileRows; ty++) {
+                for (int tx = 0; tx < tiles; tx++) {
+                    tapTileBias(a, ao, b, bBase + ty * bRow + tx * NR, tap, c, cBase + ty * cRow + tx * NR, ldc, bias, biasOff);
+                }
+            }
+            return;
+        }
         final jdk.incubator.vector.VectorSpecies<Float> sp = VectorGemmKernel.S;
         final int w = sp.length(), kc = tap.length;
         for (int ty = 0; ty < tileRows; ty++) {
@@ -588,6 +624,66 @@ final class VectorConvKernel {
                     c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + w);
                 }
             }
+        }
+    }
+
+    /**
+     * Reductions from which {@link #microKernelTapsBias} calls {@link #tapTileBias} per tile; shorter
+     * ones (a 3×3 first layer: 9 taps) run the tile loops and the reduction in one method, where a
+     * call per tile cost a third of the 64×1×28×28 conv (measured 16 against 25 GFLOP/s, one Zen 2 core).
+     */
+    private static final int LONG_TAPS = 32;
+
+    /**
+     * One tile of {@link #microKernelTapsBias}, a method of its own for the reason {@link #tapTile} is:
+     * with the tile loops around it, C2 kept two of the 7×7/2 stem's accumulators on the stack,
+     * added to in memory on every step (38 GFLOP/s on one Zen 2 core).
+     */
+    private static void tapTileBias(float[] a, int ao, float[] b, int bo, int[] tap, float[] c, int co, int ldc,
+                                    float[] bias, int biasOff) {
+        final jdk.incubator.vector.VectorSpecies<Float> sp = VectorGemmKernel.S;
+        final int w = sp.length(), kc = tap.length;
+        FloatVector c00 = FloatVector.zero(sp), c01 = FloatVector.zero(sp), c10 = FloatVector.zero(sp), c11 = FloatVector.zero(sp);
+        FloatVector c20 = FloatVector.zero(sp), c21 = FloatVector.zero(sp), c30 = FloatVector.zero(sp), c31 = FloatVector.zero(sp);
+        FloatVector c40 = FloatVector.zero(sp), c41 = FloatVector.zero(sp), c50 = FloatVector.zero(sp), c51 = FloatVector.zero(sp);
+        FloatVector c60 = zeroIf8(sp), c61 = zeroIf8(sp), c70 = zeroIf8(sp), c71 = zeroIf8(sp);
+        for (int ai = ao, aEnd = ao + kc * MR, p = 0; ai < aEnd; ai += MR, p++) {
+            int at = bo + tap[p];
+            FloatVector b0 = FloatVector.fromArray(sp, b, at), b1 = FloatVector.fromArray(sp, b, at + w);
+            FloatVector x;
+            x = FloatVector.broadcast(sp, a[ai]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(sp, a[ai + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(sp, a[ai + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(sp, a[ai + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(sp, a[ai + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(sp, a[ai + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
+                x = FloatVector.broadcast(sp, a[ai + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+                x = FloatVector.broadcast(sp, a[ai + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+            }
+        }
+        if (bias != null) {
+            FloatVector x;
+            x = FloatVector.broadcast(sp, bias[biasOff]); c00 = c00.add(x); c01 = c01.add(x);
+            x = FloatVector.broadcast(sp, bias[biasOff + 1]); c10 = c10.add(x); c11 = c11.add(x);
+            x = FloatVector.broadcast(sp, bias[biasOff + 2]); c20 = c20.add(x); c21 = c21.add(x);
+            x = FloatVector.broadcast(sp, bias[biasOff + 3]); c30 = c30.add(x); c31 = c31.add(x);
+            x = FloatVector.broadcast(sp, bias[biasOff + 4]); c40 = c40.add(x); c41 = c41.add(x);
+            x = FloatVector.broadcast(sp, bias[biasOff + 5]); c50 = c50.add(x); c51 = c51.add(x);
+            if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
+                x = FloatVector.broadcast(sp, bias[biasOff + 6]); c60 = c60.add(x); c61 = c61.add(x);
+                x = FloatVector.broadcast(sp, bias[biasOff + 7]); c70 = c70.add(x); c71 = c71.add(x);
+            }
+        }
+        c00.intoArray(c, co); c01.intoArray(c, co + w);
+        c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + w);
+        c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + w);
+        c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + w);
+        c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + w);
+        c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + w);
+        if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
+            c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + w);
+            c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + w);
         }
     }
 
@@ -696,7 +792,7 @@ final class VectorConvKernel {
                 for (int s = 0; s < ns; s++) {
                     int bo = B_ALIGN + (s0 + s) * NR * rsc + pc * NR;
                     for (int r0 = 0; r0 < rowsPad; r0 += MR) {
-                        VectorGemmKernel.microKernel(aBlock, r0 * kc, bp, bo, kc, acc, r0 * ldc + s * NR, ldc, pc > 0);
+                        VectorGemmKernel.microKernel(aBlock, r0 * kc, bp, bo, NR, kc, acc, r0 * ldc + s * NR, ldc, pc > 0);
                     }
                 }
             }

@@ -176,7 +176,7 @@ final class VectorGemmKernel {
             for (int s = 0; s < ldc / NR; s++) {
                 int bo = bOff + s * NR * k + pc * NR;
                 for (int r0 = 0; r0 < rowsPad; r0 += MR) {
-                    microKernel(aPacked, ((i0 + r0) / MR) * k * MR + pc * MR, bPacked, bo, kc, acc, r0 * ldc + s * NR, ldc, pc > 0);
+                    microKernel(aPacked, ((i0 + r0) / MR) * k * MR + pc * MR, bPacked, bo, NR, kc, acc, r0 * ldc + s * NR, ldc, pc > 0);
                 }
             }
         }
@@ -191,8 +191,12 @@ final class VectorGemmKernel {
      */
     static FloatVector zeroIf8(jdk.incubator.vector.VectorSpecies<Float> s) { return MR == 8 ? FloatVector.zero(s) : null; }
 
-    /** acc[MR × NR tile at co, row stride ldc] += A panel [kc][MR] · B strip [kc][NR] when {@code add}; = when not (no zeroing needed). */
-    static void microKernel(float[] ap, int ao, float[] bp, int bo, int kc, float[] c, int co, int ldc, boolean add) {
+    /**
+     * acc[MR × NR tile at co, row stride ldc] += A panel [kc][MR] · B [kc][NR] when {@code add}; =
+     * when not (no zeroing needed). B's rows are {@code ldb} apart: NR for a packed strip, the plane
+     * size for a 1×1 convolution's input read in place.
+     */
+    static void microKernel(float[] ap, int ao, float[] bp, int bo, int ldb, int kc, float[] c, int co, int ldc, boolean add) {
         final int w = S.length();
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
@@ -201,7 +205,7 @@ final class VectorGemmKernel {
         // A's index is the loop variable and B's a second one, both stepped by an add: with
         // b = bo + p·NR, a = ao + p·MR C2 recomputed both from p on every step (shifts and adds,
         // more integer work than the FMAs could hide: measured 70 against 89 GFLOP/s, 6 rows, Zen 2).
-        for (int a = ao, b = bo, aEnd = ao + kc * MR; a < aEnd; a += MR, b += NR) {
+        for (int a = ao, b = bo, aEnd = ao + kc * MR; a < aEnd; a += MR, b += ldb) {
             FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + w);
             FloatVector x;
             x = FloatVector.broadcast(S, ap[a]);     c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);

@@ -68,6 +68,9 @@ class CpuConvPathsTest {
             cs.add(ConvCase.of(2, 515, 9, 15, 65, 1, 1).layout(l).bias(true).activation(gelu));
             cs.add(ConvCase.of(3, 6, 8, 8, 10, 1, 1).layout(l).groups(2).activation(relu));
             cs.add(ConvCase.of(1, 129, 8, 4, 17, 1, 1).layout(l));
+            // filters packed as row panels (batch × pixels ≥ 256): groups, K/groups not a multiple of the tile rows
+            cs.add(ConvCase.of(2, 12, 20, 20, 21, 3, 3).layout(l).groups(3).same().bias(true).activation(relu));
+            cs.add(ConvCase.of(2, 9, 16, 16, 15, 1, 1).layout(l).groups(3).bias(true).activation(gelu));
             cs.add(ConvCase.of(1, 40, 3, 3, 8, 3, 3).layout(l).same().activation(relu));
             cs.add(ConvCase.of(3, 12, 9, 9, 10, 3, 3).layout(l).groups(2).stride(2, 1).same().bias(true).activation(gelu));
             cs.add(ConvCase.of(1, 1, 1, 1, 1, 1, 1).layout(l).activation(none));
