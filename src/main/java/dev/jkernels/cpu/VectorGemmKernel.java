@@ -125,12 +125,20 @@ final class VectorGemmKernel {
         GemmKernel.run(exec, nBlocks * pChunks, t -> {
             int jb = t / pChunks, p0 = (t % pChunks) * pChunk, pEnd = Math.min(k, p0 + pChunk);
             int j0 = jb * NC, len = Math.min(NC, n - j0), bo = b0 + jb * NC * k;
-            float[] row = new float[len];
+            // Row-major B is copied strip by strip straight from its rows; any other source through a row buffer.
+            boolean inPlace = b instanceof GemmKernel.Strided st && st.colStride() == 1;
+            float[] row = inPlace ? ((GemmKernel.Strided) b).data() : new float[len];
             for (int p = p0; p < pEnd; p++) {
-                b.packRow(p, j0, len, row);
+                int from = 0;
+                if (inPlace) {
+                    GemmKernel.Strided st = (GemmKernel.Strided) b;
+                    from = st.off() + p * st.rowStride() + j0;
+                } else {
+                    b.packRow(p, j0, len, row);
+                }
                 for (int s = 0; s * NR < len; s++) {
                     int w = Math.min(NR, len - s * NR), at = bo + s * NR * k + p * NR;
-                    System.arraycopy(row, s * NR, bPacked, at, w);
+                    System.arraycopy(row, from + s * NR, bPacked, at, w);
                     if (w < NR) java.util.Arrays.fill(bPacked, at + w, at + NR, 0f);
                 }
             }
@@ -149,10 +157,19 @@ final class VectorGemmKernel {
     private static void packRowBlock(GemmKernel.RowBlockSource a, int i0, int rows, int k, float[] dst, int off) {
         if (a instanceof GemmKernel.Strided st) {
             float[] d = st.data();
-            int cs = st.colStride();
-            for (int r = 0; r < rows; r++) {
-                int base = st.off() + (i0 + r) * st.rowStride();
-                for (int p = 0; p < k; p++) dst[off + p * MR + r] = d[base + p * cs];
+            int cs = st.colStride(), rs = st.rowStride(), base = st.off() + i0 * rs;
+            if (rs == 1) {   // op(A) stored column-major: one p's rows are adjacent
+                for (int p = 0; p < k; p++) System.arraycopy(d, base + p * cs, dst, off + p * MR, rows);
+            } else if (cs == 1 && rows == MR) {
+                // Row-major, a full block: p outer, so the writes are sequential and the reads MR
+                // sequential streams (r outer wrote with a stride of MR: 15 % of a 1024³ product, JFR).
+                for (int p = 0, o = off; p < k; p++, o += MR) {
+                    for (int r = 0; r < MR; r++) dst[o + r] = d[base + r * rs + p];
+                }
+            } else {
+                for (int r = 0; r < rows; r++) {
+                    for (int p = 0; p < k; p++) dst[off + p * MR + r] = d[base + r * rs + p * cs];
+                }
             }
         } else {   // the interface packs GemmKernel.MR (8) rows per p: re-stride to MR
             float[] panel = new float[k * GemmKernel.MR];
