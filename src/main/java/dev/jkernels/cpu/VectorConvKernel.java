@@ -234,7 +234,7 @@ final class VectorConvKernel {
         int a7 = ao + Math.min(7, last) * lda;
         FloatVector c00 = FloatVector.zero(sp), c01 = FloatVector.zero(sp), c10 = FloatVector.zero(sp), c11 = FloatVector.zero(sp);
         FloatVector c20 = FloatVector.zero(sp), c21 = FloatVector.zero(sp), c30 = FloatVector.zero(sp), c31 = FloatVector.zero(sp);
-        FloatVector c40 = FloatVector.zero(sp), c41 = FloatVector.zero(sp), c50 = FloatVector.zero(sp), c51 = FloatVector.zero(sp);
+        FloatVector c40 = FloatVector.zero(sp), c41 = FloatVector.zero(sp), c50 = zeroIf6(sp), c51 = zeroIf6(sp);
         FloatVector c60 = VectorGemmKernel.zeroIf8(sp), c61 = VectorGemmKernel.zeroIf8(sp), c70 = VectorGemmKernel.zeroIf8(sp), c71 = VectorGemmKernel.zeroIf8(sp);
         for (int p = 0, b = bo; p < kc; p++, b += NR) {   // b stepped, not bo + p·NR: see VectorGemmKernel#microKernel
             FloatVector b0 = FloatVector.fromArray(sp, bp, b), b1 = FloatVector.fromArray(sp, bp, b + w);
@@ -244,7 +244,9 @@ final class VectorConvKernel {
             x = FloatVector.broadcast(sp, a[a2 + p]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
             x = FloatVector.broadcast(sp, a[a3 + p]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
             x = FloatVector.broadcast(sp, a[a4 + p]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(sp, a[a5 + p]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            if (MR >= 6) {   // row 5: folded away where MR is 5
+                x = FloatVector.broadcast(sp, a[a5 + p]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            }
             if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
                 x = FloatVector.broadcast(sp, a[a6 + p]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
                 x = FloatVector.broadcast(sp, a[a7 + p]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
@@ -256,7 +258,9 @@ final class VectorConvKernel {
             c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + w);
             c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + w);
             c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + w);
-            c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + w);
+            if (MR >= 6) {   // row 5: folded away where MR is 5
+                c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + w);
+            }
             if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
                 c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + w);
                 c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + w);
@@ -269,7 +273,9 @@ final class VectorConvKernel {
         at = co + 2 * ldc; c20.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c21.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
         at = co + 3 * ldc; c30.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c31.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
         at = co + 4 * ldc; c40.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c41.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
-        at = co + 5 * ldc; c50.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c51.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+        if (MR >= 6) {   // row 5: folded away where MR is 5
+            at = co + 5 * ldc; c50.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c51.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+        }
         if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
             at = co + 6 * ldc; c60.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c61.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
             at = co + 7 * ldc; c70.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c71.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
@@ -287,7 +293,7 @@ final class VectorConvKernel {
         int a7 = ao + Math.min(7, last) * lda;
         FloatVector c00 = FloatVector.zero(sp), c01 = FloatVector.zero(sp), c10 = FloatVector.zero(sp), c11 = FloatVector.zero(sp);
         FloatVector c20 = FloatVector.zero(sp), c21 = FloatVector.zero(sp), c30 = FloatVector.zero(sp), c31 = FloatVector.zero(sp);
-        FloatVector c40 = FloatVector.zero(sp), c41 = FloatVector.zero(sp), c50 = FloatVector.zero(sp), c51 = FloatVector.zero(sp);
+        FloatVector c40 = FloatVector.zero(sp), c41 = FloatVector.zero(sp), c50 = zeroIf6(sp), c51 = zeroIf6(sp);
         FloatVector c60 = VectorGemmKernel.zeroIf8(sp), c61 = VectorGemmKernel.zeroIf8(sp), c70 = VectorGemmKernel.zeroIf8(sp), c71 = VectorGemmKernel.zeroIf8(sp);
         for (int p = 0, bp = bo; p < kc; p++, bp += ldb) {
             FloatVector b0 = FloatVector.fromArray(sp, b, bp), b1 = FloatVector.fromArray(sp, b, bp + w);
@@ -297,7 +303,9 @@ final class VectorConvKernel {
             x = FloatVector.broadcast(sp, a[a2 + p]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
             x = FloatVector.broadcast(sp, a[a3 + p]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
             x = FloatVector.broadcast(sp, a[a4 + p]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(sp, a[a5 + p]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            if (MR >= 6) {   // row 5: folded away where MR is 5
+                x = FloatVector.broadcast(sp, a[a5 + p]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            }
             if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
                 x = FloatVector.broadcast(sp, a[a6 + p]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
                 x = FloatVector.broadcast(sp, a[a7 + p]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
@@ -309,7 +317,9 @@ final class VectorConvKernel {
             c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + w);
             c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + w);
             c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + w);
-            c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + w);
+            if (MR >= 6) {   // row 5: folded away where MR is 5
+                c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + w);
+            }
             if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
                 c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + w);
                 c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + w);
@@ -322,7 +332,9 @@ final class VectorConvKernel {
         at = co + 2 * ldc; c20.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c21.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
         at = co + 3 * ldc; c30.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c31.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
         at = co + 4 * ldc; c40.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c41.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
-        at = co + 5 * ldc; c50.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c51.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+        if (MR >= 6) {   // row 5: folded away where MR is 5
+            at = co + 5 * ldc; c50.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c51.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+        }
         if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
             at = co + 6 * ldc; c60.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c61.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
             at = co + 7 * ldc; c70.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c71.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
@@ -530,7 +542,7 @@ final class VectorConvKernel {
         final int w = sp.length(), kc = tap.length;
         FloatVector c00 = FloatVector.zero(sp), c01 = FloatVector.zero(sp), c10 = FloatVector.zero(sp), c11 = FloatVector.zero(sp);
         FloatVector c20 = FloatVector.zero(sp), c21 = FloatVector.zero(sp), c30 = FloatVector.zero(sp), c31 = FloatVector.zero(sp);
-        FloatVector c40 = FloatVector.zero(sp), c41 = FloatVector.zero(sp), c50 = FloatVector.zero(sp), c51 = FloatVector.zero(sp);
+        FloatVector c40 = FloatVector.zero(sp), c41 = FloatVector.zero(sp), c50 = zeroIf6(sp), c51 = zeroIf6(sp);
         FloatVector c60 = zeroIf8(sp), c61 = zeroIf8(sp), c70 = zeroIf8(sp), c71 = zeroIf8(sp);
         for (int ai = ao, aEnd = ao + kc * MR, p = 0; ai < aEnd; ai += MR, p++) {
             int at = bo + tap[p];
@@ -541,7 +553,9 @@ final class VectorConvKernel {
             x = FloatVector.broadcast(sp, a[ai + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
             x = FloatVector.broadcast(sp, a[ai + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
             x = FloatVector.broadcast(sp, a[ai + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(sp, a[ai + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            if (MR >= 6) {   // row 5: folded away where MR is 5
+                x = FloatVector.broadcast(sp, a[ai + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            }
             if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
                 x = FloatVector.broadcast(sp, a[ai + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
                 x = FloatVector.broadcast(sp, a[ai + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
@@ -552,7 +566,9 @@ final class VectorConvKernel {
         c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + w);
         c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + w);
         c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + w);
-        c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + w);
+        if (MR >= 6) {   // row 5: folded away where MR is 5
+            c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + w);
+        }
         if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
             c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + w);
             c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + w);
@@ -583,7 +599,7 @@ final class VectorConvKernel {
                 int bo = bBase + ty * bRow + tx * NR, co = cBase + ty * cRow + tx * NR;
                 FloatVector c00 = zero(sp), c01 = zero(sp), c10 = zero(sp), c11 = zero(sp);
                 FloatVector c20 = zero(sp), c21 = zero(sp), c30 = zero(sp), c31 = zero(sp);
-                FloatVector c40 = zero(sp), c41 = zero(sp), c50 = zero(sp), c51 = zero(sp);
+                FloatVector c40 = zero(sp), c41 = zero(sp), c50 = loadedZeroIf6(sp), c51 = loadedZeroIf6(sp);
                 FloatVector c60 = zeroIf8(sp), c61 = zeroIf8(sp), c70 = zeroIf8(sp), c71 = zeroIf8(sp);
                 for (int ai = ao, aEnd = ao + kc * MR, p = 0; ai < aEnd; ai += MR, p++) {
                     int at = bo + tap[p];
@@ -594,7 +610,9 @@ final class VectorConvKernel {
                     x = FloatVector.broadcast(sp, a[ai + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
                     x = FloatVector.broadcast(sp, a[ai + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
                     x = FloatVector.broadcast(sp, a[ai + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-                    x = FloatVector.broadcast(sp, a[ai + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+                    if (MR >= 6) {   // row 5: folded away where MR is 5
+                        x = FloatVector.broadcast(sp, a[ai + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+                    }
                     if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
                         x = FloatVector.broadcast(sp, a[ai + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
                         x = FloatVector.broadcast(sp, a[ai + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
@@ -607,7 +625,9 @@ final class VectorConvKernel {
                     x = FloatVector.broadcast(sp, bias[biasOff + 2]); c20 = c20.add(x); c21 = c21.add(x);
                     x = FloatVector.broadcast(sp, bias[biasOff + 3]); c30 = c30.add(x); c31 = c31.add(x);
                     x = FloatVector.broadcast(sp, bias[biasOff + 4]); c40 = c40.add(x); c41 = c41.add(x);
-                    x = FloatVector.broadcast(sp, bias[biasOff + 5]); c50 = c50.add(x); c51 = c51.add(x);
+                    if (MR >= 6) {   // row 5: folded away where MR is 5
+                        x = FloatVector.broadcast(sp, bias[biasOff + 5]); c50 = c50.add(x); c51 = c51.add(x);
+                    }
                     if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
                         x = FloatVector.broadcast(sp, bias[biasOff + 6]); c60 = c60.add(x); c61 = c61.add(x);
                         x = FloatVector.broadcast(sp, bias[biasOff + 7]); c70 = c70.add(x); c71 = c71.add(x);
@@ -618,7 +638,9 @@ final class VectorConvKernel {
                 c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + w);
                 c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + w);
                 c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + w);
-                c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + w);
+                if (MR >= 6) {   // row 5: folded away where MR is 5
+                    c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + w);
+                }
                 if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
                     c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + w);
                     c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + w);
@@ -645,7 +667,7 @@ final class VectorConvKernel {
         final int w = sp.length(), kc = tap.length;
         FloatVector c00 = FloatVector.zero(sp), c01 = FloatVector.zero(sp), c10 = FloatVector.zero(sp), c11 = FloatVector.zero(sp);
         FloatVector c20 = FloatVector.zero(sp), c21 = FloatVector.zero(sp), c30 = FloatVector.zero(sp), c31 = FloatVector.zero(sp);
-        FloatVector c40 = FloatVector.zero(sp), c41 = FloatVector.zero(sp), c50 = FloatVector.zero(sp), c51 = FloatVector.zero(sp);
+        FloatVector c40 = FloatVector.zero(sp), c41 = FloatVector.zero(sp), c50 = zeroIf6(sp), c51 = zeroIf6(sp);
         FloatVector c60 = zeroIf8(sp), c61 = zeroIf8(sp), c70 = zeroIf8(sp), c71 = zeroIf8(sp);
         for (int ai = ao, aEnd = ao + kc * MR, p = 0; ai < aEnd; ai += MR, p++) {
             int at = bo + tap[p];
@@ -656,7 +678,9 @@ final class VectorConvKernel {
             x = FloatVector.broadcast(sp, a[ai + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
             x = FloatVector.broadcast(sp, a[ai + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
             x = FloatVector.broadcast(sp, a[ai + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(sp, a[ai + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            if (MR >= 6) {   // row 5: folded away where MR is 5
+                x = FloatVector.broadcast(sp, a[ai + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            }
             if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
                 x = FloatVector.broadcast(sp, a[ai + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
                 x = FloatVector.broadcast(sp, a[ai + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
@@ -669,7 +693,9 @@ final class VectorConvKernel {
             x = FloatVector.broadcast(sp, bias[biasOff + 2]); c20 = c20.add(x); c21 = c21.add(x);
             x = FloatVector.broadcast(sp, bias[biasOff + 3]); c30 = c30.add(x); c31 = c31.add(x);
             x = FloatVector.broadcast(sp, bias[biasOff + 4]); c40 = c40.add(x); c41 = c41.add(x);
-            x = FloatVector.broadcast(sp, bias[biasOff + 5]); c50 = c50.add(x); c51 = c51.add(x);
+            if (MR >= 6) {   // row 5: folded away where MR is 5
+                x = FloatVector.broadcast(sp, bias[biasOff + 5]); c50 = c50.add(x); c51 = c51.add(x);
+            }
             if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
                 x = FloatVector.broadcast(sp, bias[biasOff + 6]); c60 = c60.add(x); c61 = c61.add(x);
                 x = FloatVector.broadcast(sp, bias[biasOff + 7]); c70 = c70.add(x); c71 = c71.add(x);
@@ -680,7 +706,9 @@ final class VectorConvKernel {
         c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + w);
         c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + w);
         c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + w);
-        c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + w);
+        if (MR >= 6) {   // row 5: folded away where MR is 5
+            c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + w);
+        }
         if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
             c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + w);
             c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + w);
@@ -696,7 +724,7 @@ final class VectorConvKernel {
         for (int ty = 0; ty < tileRows; ty++) {
             int bo = bBase + ty * bRow, co = cBase + ty * cRow;
             FloatVector c0 = zero(sp), c1 = zero(sp), c2 = zero(sp), c3 = zero(sp);
-            FloatVector c4 = zero(sp), c5 = zero(sp), c6 = zeroIf8(sp), c7 = zeroIf8(sp);
+            FloatVector c4 = zero(sp), c5 = loadedZeroIf6(sp), c6 = zeroIf8(sp), c7 = zeroIf8(sp);
             for (int ai = ao, aEnd = ao + kc * MR, p = 0; ai < aEnd; ai += MR, p++) {
                 FloatVector b0 = FloatVector.fromArray(sp, b, bo + tap[p]);
                 c0 = FloatVector.broadcast(sp, a[ai]).fma(b0, c0);
@@ -704,7 +732,9 @@ final class VectorConvKernel {
                 c2 = FloatVector.broadcast(sp, a[ai + 2]).fma(b0, c2);
                 c3 = FloatVector.broadcast(sp, a[ai + 3]).fma(b0, c3);
                 c4 = FloatVector.broadcast(sp, a[ai + 4]).fma(b0, c4);
-                c5 = FloatVector.broadcast(sp, a[ai + 5]).fma(b0, c5);
+                if (MR >= 6) {   // row 5: folded away where MR is 5
+                    c5 = FloatVector.broadcast(sp, a[ai + 5]).fma(b0, c5);
+                }
                 if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
                     c6 = FloatVector.broadcast(sp, a[ai + 6]).fma(b0, c6);
                     c7 = FloatVector.broadcast(sp, a[ai + 7]).fma(b0, c7);
@@ -712,13 +742,19 @@ final class VectorConvKernel {
             }
             if (bias != null) {
                 c0 = c0.add(bias[biasOff]); c1 = c1.add(bias[biasOff + 1]); c2 = c2.add(bias[biasOff + 2]);
-                c3 = c3.add(bias[biasOff + 3]); c4 = c4.add(bias[biasOff + 4]); c5 = c5.add(bias[biasOff + 5]);
+                c3 = c3.add(bias[biasOff + 3]); c4 = c4.add(bias[biasOff + 4]);
+                if (MR >= 6) {   // row 5: folded away where MR is 5
+                    c5 = c5.add(bias[biasOff + 5]);
+                }
                 if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
                     c6 = c6.add(bias[biasOff + 6]); c7 = c7.add(bias[biasOff + 7]);
                 }
             }
             c0.intoArray(c, co); c1.intoArray(c, co + ldc); c2.intoArray(c, co + 2 * ldc); c3.intoArray(c, co + 3 * ldc);
-            c4.intoArray(c, co + 4 * ldc); c5.intoArray(c, co + 5 * ldc);
+            c4.intoArray(c, co + 4 * ldc);
+            if (MR >= 6) {   // row 5: folded away where MR is 5
+                c5.intoArray(c, co + 5 * ldc);
+            }
             if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
                 c6.intoArray(c, co + 6 * ldc); c7.intoArray(c, co + 7 * ldc);
             }
@@ -736,6 +772,10 @@ final class VectorConvKernel {
     private static FloatVector zero(jdk.incubator.vector.VectorSpecies<Float> sp) { return FloatVector.fromArray(sp, ZEROS, 0); }
 
     private static FloatVector zeroIf8(jdk.incubator.vector.VectorSpecies<Float> sp) { return VectorGemmKernel.MR == 8 ? zero(sp) : null; }
+
+    private static FloatVector loadedZeroIf6(jdk.incubator.vector.VectorSpecies<Float> sp) { return VectorGemmKernel.MR >= 6 ? zero(sp) : null; }
+
+    private static FloatVector zeroIf6(jdk.incubator.vector.VectorSpecies<Float> sp) { return VectorGemmKernel.zeroIf6(sp); }
 
     // --------------------------------------------------------------------------------------- NHWC
 

@@ -18,13 +18,19 @@ import jdk.incubator.vector.VectorSpecies;
  *       <ul>
  *         <li>MR = 8 where the ISA has 32 vector registers (AVX-512, ARM): 8 × 32 floats with
  *             AVX-512, 16 accumulators + 2 B + 1 A = 19 registers.</li>
- *         <li>MR = 6 on x86 without AVX-512 (AVX2: 16 registers): 6 × 16 floats, 12 + 2 + 1 = 15.
- *             The 8-row tile needs 19 there, and C2 spilled accumulators to the stack inside the
- *             loop (measured on a Zen 2: half of OpenBLAS's SGEMM; 12 accumulators still cover
- *             the FMA latency of 2 pipes × 5 cycles). BLIS and OpenBLAS use 6 × 16 there too.</li>
+ *         <li>MR = 6 on x86 without AVX-512 (AVX2: 16 registers) on JDK 17: 6 × 16 floats,
+ *             12 + 2 + 1 = 15. The 8-row tile needs 19 there, and C2 spilled accumulators to the
+ *             stack inside the loop (measured on a Zen 2: half of OpenBLAS's SGEMM; 12
+ *             accumulators still cover the FMA latency of 2 pipes × 5 cycles). BLIS and OpenBLAS
+ *             use 6 × 16 there too.</li>
+ *         <li>MR = 5 there on later JDKs: JDK 25's C2 keeps three broadcasts live, one register
+ *             too many for 6 rows, and spilled an accumulator through memory on every step
+ *             (measured in L1 on one Zen 2 core: 6 rows 92 GFLOP/s on JDK 17 but 41 on JDK 25;
+ *             5 rows 85 and 88).</li>
  *       </ul>
- *       The kernels are written once, for 8 rows; rows 6 and 7 sit under {@code if (MR == 8)},
- *       which C2 folds (MR is a constant), so the 6-row code has no trace of them.</li>
+ *       The kernels are written once, for 8 rows; rows 6 and 7 sit under {@code if (MR == 8)} and
+ *       row 5 under {@code if (MR >= 6)}, which C2 folds (MR is a constant), so the smaller
+ *       tiles' code has no trace of them.</li>
  *   <li>A is packed per MR-row block as [p][MR] (zero rows past M); B per column block as strips
  *       of NR columns, [p][NR] within a strip (zero columns past N): both are read purely
  *       sequentially by the micro-kernel.</li>
@@ -41,7 +47,7 @@ final class VectorGemmKernel {
      */
     static final VectorSpecies<Float> S = widestSpecies();
     /**
-     * Rows of the micro-tile: 8 or 6 (above). System property {@code jkernels.cpu.microRows} (6, 8,
+     * Rows of the micro-tile: 8, 6 or 5 (above). System property {@code jkernels.cpu.microRows} (5, 6, 8,
      * or {@code other}: the one this machine would not pick) overrides it, so that the tests run
      * both tiles on any machine.
      */
@@ -58,21 +64,24 @@ final class VectorGemmKernel {
         return bits >= 512 ? FloatVector.SPECIES_512 : bits >= 256 ? FloatVector.SPECIES_256 : FloatVector.SPECIES_128;
     }
 
-    /** 8 where the ISA has 32 vector registers, 6 on x86 without AVX-512 (16 registers). */
+    /** 8 where the ISA has 32 vector registers; on x86 without AVX-512 (16 registers) 6 on JDK 17, 5 on later JDKs. */
     static int naturalMicroRows() {
         String arch = System.getProperty("os.arch", "");
         boolean x86 = arch.equals("amd64") || arch.equals("x86_64") || arch.equals("x86");
-        return x86 && S.vectorBitSize() < 512 ? 6 : 8;
+        if (!x86 || S.vectorBitSize() >= 512) return 8;
+        return Runtime.version().feature() <= 17 ? 6 : 5;
     }
 
     private static int microRows() {
         String forced = System.getProperty("jkernels.cpu.microRows");
         if (forced == null) return naturalMicroRows();
         return switch (forced) {
+            case "5" -> 5;
             case "6" -> 6;
             case "8" -> 8;
-            case "other" -> naturalMicroRows() == 8 ? 6 : 8;   // the tests' second run: the tile this machine does not pick
-            default -> throw new IllegalArgumentException("jkernels.cpu.microRows must be 6, 8 or other, got '" + forced + "'");
+            // the tests' second run: a tile this machine does not pick
+            case "other" -> naturalMicroRows() == 8 ? (Runtime.version().feature() <= 17 ? 6 : 5) : 8;
+            default -> throw new IllegalArgumentException("jkernels.cpu.microRows must be 5, 6, 8 or other, got '" + forced + "'");
         };
     }
 
@@ -208,6 +217,9 @@ final class VectorGemmKernel {
      */
     static FloatVector zeroIf8(jdk.incubator.vector.VectorSpecies<Float> s) { return MR == 8 ? FloatVector.zero(s) : null; }
 
+    /** Row 5's accumulators: zero where MR is 6 or 8, null where it is 5 (see {@link #zeroIf8}). */
+    static FloatVector zeroIf6(jdk.incubator.vector.VectorSpecies<Float> s) { return MR >= 6 ? FloatVector.zero(s) : null; }
+
     /**
      * acc[MR × NR tile at co, row stride ldc] += A panel [kc][MR] · B [kc][NR] when {@code add}; =
      * when not (no zeroing needed). B's rows are {@code ldb} apart: NR for a packed strip, the plane
@@ -217,7 +229,7 @@ final class VectorGemmKernel {
         final int w = S.length();
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c50 = zeroIf6(S), c51 = zeroIf6(S);
         FloatVector c60 = zeroIf8(S), c61 = zeroIf8(S), c70 = zeroIf8(S), c71 = zeroIf8(S);
         // A's index is the loop variable and B's a second one, both stepped by an add: with
         // b = bo + p·NR, a = ao + p·MR C2 recomputed both from p on every step (shifts and adds,
@@ -230,7 +242,9 @@ final class VectorGemmKernel {
             x = FloatVector.broadcast(S, ap[a + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
             x = FloatVector.broadcast(S, ap[a + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
             x = FloatVector.broadcast(S, ap[a + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(S, ap[a + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            if (MR >= 6) {   // row 5: folded away where MR is 5
+                x = FloatVector.broadcast(S, ap[a + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            }
             if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
                 x = FloatVector.broadcast(S, ap[a + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
                 x = FloatVector.broadcast(S, ap[a + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
@@ -244,7 +258,9 @@ final class VectorGemmKernel {
             c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + w);
             c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + w);
             c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + w);
-            c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + w);
+            if (MR >= 6) {   // row 5: folded away where MR is 5
+                c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + w);
+            }
             if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
                 c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + w);
                 c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + w);
@@ -257,7 +273,9 @@ final class VectorGemmKernel {
         at = co + 2 * ldc; c20.add(FloatVector.fromArray(S, c, at)).intoArray(c, at); c21.add(FloatVector.fromArray(S, c, at + w)).intoArray(c, at + w);
         at = co + 3 * ldc; c30.add(FloatVector.fromArray(S, c, at)).intoArray(c, at); c31.add(FloatVector.fromArray(S, c, at + w)).intoArray(c, at + w);
         at = co + 4 * ldc; c40.add(FloatVector.fromArray(S, c, at)).intoArray(c, at); c41.add(FloatVector.fromArray(S, c, at + w)).intoArray(c, at + w);
-        at = co + 5 * ldc; c50.add(FloatVector.fromArray(S, c, at)).intoArray(c, at); c51.add(FloatVector.fromArray(S, c, at + w)).intoArray(c, at + w);
+        if (MR >= 6) {   // row 5: folded away where MR is 5
+            at = co + 5 * ldc; c50.add(FloatVector.fromArray(S, c, at)).intoArray(c, at); c51.add(FloatVector.fromArray(S, c, at + w)).intoArray(c, at + w);
+        }
         if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
             at = co + 6 * ldc; c60.add(FloatVector.fromArray(S, c, at)).intoArray(c, at); c61.add(FloatVector.fromArray(S, c, at + w)).intoArray(c, at + w);
             at = co + 7 * ldc; c70.add(FloatVector.fromArray(S, c, at)).intoArray(c, at); c71.add(FloatVector.fromArray(S, c, at + w)).intoArray(c, at + w);
