@@ -7,15 +7,17 @@ import jdk.incubator.vector.FloatVector;
 
 /**
  * conv2d on the Vector API GEMM micro-kernel ({@link VectorGemmKernel#microKernel}: an MR × NR tile
- * of C in registers, NR = 2 vectors, MR = 8 or 6 by the vector register count), with the im2col operand packed one L1-sized strip at a time,
+ * of C in registers, NR = 2 vectors, MR = 8, 6 or 5 by the vector register count and the JDK, see
+ * {@link VectorGemmKernel#MR}), with the im2col operand packed one L1-sized strip at a time,
  * right before the micro-kernel reads it — never materialised (except the few strips of a late
  * layer at batch 1, below).
  *
  * <p>Who computes what:
  * <ul>
  *   <li><b>NCHW</b>: per image and group, C[K/g, P·Q] = filters[K/g, C/g·R·S] · im2col[C/g·R·S, P·Q].
- *       The filters are read in place, MR rows at a time (A; no packing: at batch 1 a late
- *       layer's filters outweigh its activations). A task is (image, group, up to
+ *       The filters (A) are packed once per call as MR-row panels when batch × pixels ≥ 256, and
+ *       read in place, MR rows at a time, below that (at batch 1 a late layer's filters outweigh
+ *       its activations). A task is (image, group, up to
  *       MC = 16·MR filters, up to 8 strips of NR output pixels); for each KC = 256 slice of the
  *       reduction it packs one strip of im2col (KC × NR floats = 32 KiB with AVX-512: L1) from the
  *       input and runs every MR-filter panel over it. When the filters are split over several

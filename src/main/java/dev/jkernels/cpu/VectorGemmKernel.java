@@ -21,8 +21,8 @@ import jdk.incubator.vector.VectorSpecies;
  *         <li>MR = 6 on x86 without AVX-512 (AVX2: 16 registers) on JDK 17: 6 × 16 floats,
  *             12 + 2 + 1 = 15. The 8-row tile needs 19 there, and C2 spilled accumulators to the
  *             stack inside the loop (measured on a Zen 2: half of OpenBLAS's SGEMM; 12
- *             accumulators still cover the FMA latency of 2 pipes × 5 cycles). BLIS and OpenBLAS
- *             use 6 × 16 there too.</li>
+ *             accumulators still cover the FMA latency of 2 pipes × 5 cycles). BLIS's Haswell
+ *             SGEMM kernel is 6 × 16 too.</li>
  *         <li>MR = 5 there on later JDKs: JDK 25's C2 keeps three broadcasts live, one register
  *             too many for 6 rows, and spilled an accumulator through memory on every step
  *             (measured in L1 on one Zen 2 core: 6 rows 92 GFLOP/s on JDK 17 but 41 on JDK 25;
