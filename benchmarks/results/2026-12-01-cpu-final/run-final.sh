@@ -6,11 +6,13 @@
 # fallback without the Vector API. It builds both jars, runs ../2026-12-01-cpu/run-side-by-side.sh
 # into run-HHMM/ here (machine.txt, load.txt with uptime at every step, every JSON and report), and
 # writes run-HHMM/summary.md with summarize.py. About 10 minutes on the 2-core machine.
+# OUT_DIR puts run-HHMM/ in another results folder (default: this script's folder).
 # Usage: bash benchmarks/results/2026-12-01-cpu-final/run-final.sh      (from anywhere in the checkout)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
-run="$here/run-$(date -u +%H%M)"
+out_dir=$(mkdir -p "${OUT_DIR:-$here}" && cd "${OUT_DIR:-$here}" && pwd)
+run="$out_dir/run-$(date -u +%H%M)"
 mkdir -p "$run/jars"
 echo "$(date -u +%FT%TZ) start: load $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$run/uptime.txt"
 if awk '{exit !($1 > 1.5)}' /proc/loadavg; then

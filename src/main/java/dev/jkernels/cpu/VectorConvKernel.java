@@ -236,7 +236,7 @@ final class VectorConvKernel {
         int a7 = ao + Math.min(7, last) * lda;
         FloatVector c00 = FloatVector.zero(sp), c01 = FloatVector.zero(sp), c10 = FloatVector.zero(sp), c11 = FloatVector.zero(sp);
         FloatVector c20 = FloatVector.zero(sp), c21 = FloatVector.zero(sp), c30 = FloatVector.zero(sp), c31 = FloatVector.zero(sp);
-        FloatVector c40 = FloatVector.zero(sp), c41 = FloatVector.zero(sp), c50 = zeroIf6(sp), c51 = zeroIf6(sp);
+        FloatVector c40 = FloatVector.zero(sp), c41 = FloatVector.zero(sp), c50 = VectorGemmKernel.zeroIf6(sp), c51 = VectorGemmKernel.zeroIf6(sp);
         FloatVector c60 = VectorGemmKernel.zeroIf8(sp), c61 = VectorGemmKernel.zeroIf8(sp), c70 = VectorGemmKernel.zeroIf8(sp), c71 = VectorGemmKernel.zeroIf8(sp);
         for (int p = 0, b = bo; p < kc; p++, b += NR) {   // b stepped, not bo + p·NR: see VectorGemmKernel#microKernel
             FloatVector b0 = FloatVector.fromArray(sp, bp, b), b1 = FloatVector.fromArray(sp, bp, b + w);
@@ -295,7 +295,7 @@ final class VectorConvKernel {
         int a7 = ao + Math.min(7, last) * lda;
         FloatVector c00 = FloatVector.zero(sp), c01 = FloatVector.zero(sp), c10 = FloatVector.zero(sp), c11 = FloatVector.zero(sp);
         FloatVector c20 = FloatVector.zero(sp), c21 = FloatVector.zero(sp), c30 = FloatVector.zero(sp), c31 = FloatVector.zero(sp);
-        FloatVector c40 = FloatVector.zero(sp), c41 = FloatVector.zero(sp), c50 = zeroIf6(sp), c51 = zeroIf6(sp);
+        FloatVector c40 = FloatVector.zero(sp), c41 = FloatVector.zero(sp), c50 = VectorGemmKernel.zeroIf6(sp), c51 = VectorGemmKernel.zeroIf6(sp);
         FloatVector c60 = VectorGemmKernel.zeroIf8(sp), c61 = VectorGemmKernel.zeroIf8(sp), c70 = VectorGemmKernel.zeroIf8(sp), c71 = VectorGemmKernel.zeroIf8(sp);
         for (int p = 0, bp = bo; p < kc; p++, bp += ldb) {
             FloatVector b0 = FloatVector.fromArray(sp, b, bp), b1 = FloatVector.fromArray(sp, b, bp + w);
@@ -544,8 +544,8 @@ final class VectorConvKernel {
         final int w = sp.length(), kc = tap.length;
         FloatVector c00 = FloatVector.zero(sp), c01 = FloatVector.zero(sp), c10 = FloatVector.zero(sp), c11 = FloatVector.zero(sp);
         FloatVector c20 = FloatVector.zero(sp), c21 = FloatVector.zero(sp), c30 = FloatVector.zero(sp), c31 = FloatVector.zero(sp);
-        FloatVector c40 = FloatVector.zero(sp), c41 = FloatVector.zero(sp), c50 = zeroIf6(sp), c51 = zeroIf6(sp);
-        FloatVector c60 = zeroIf8(sp), c61 = zeroIf8(sp), c70 = zeroIf8(sp), c71 = zeroIf8(sp);
+        FloatVector c40 = FloatVector.zero(sp), c41 = FloatVector.zero(sp), c50 = VectorGemmKernel.zeroIf6(sp), c51 = VectorGemmKernel.zeroIf6(sp);
+        FloatVector c60 = VectorGemmKernel.zeroIf8(sp), c61 = VectorGemmKernel.zeroIf8(sp), c70 = VectorGemmKernel.zeroIf8(sp), c71 = VectorGemmKernel.zeroIf8(sp);
         for (int ai = ao, aEnd = ao + kc * MR, p = 0; ai < aEnd; ai += MR, p++) {
             int at = bo + tap[p];
             FloatVector b0 = FloatVector.fromArray(sp, b, at), b1 = FloatVector.fromArray(sp, b, at + w);
@@ -599,10 +599,10 @@ final class VectorConvKernel {
         for (int ty = 0; ty < tileRows; ty++) {
             for (int tx = 0; tx < tiles; tx++) {
                 int bo = bBase + ty * bRow + tx * NR, co = cBase + ty * cRow + tx * NR;
-                FloatVector c00 = zero(sp), c01 = zero(sp), c10 = zero(sp), c11 = zero(sp);
-                FloatVector c20 = zero(sp), c21 = zero(sp), c30 = zero(sp), c31 = zero(sp);
-                FloatVector c40 = zero(sp), c41 = zero(sp), c50 = loadedZeroIf6(sp), c51 = loadedZeroIf6(sp);
-                FloatVector c60 = zeroIf8(sp), c61 = zeroIf8(sp), c70 = zeroIf8(sp), c71 = zeroIf8(sp);
+                FloatVector c00 = loadedZero(sp), c01 = loadedZero(sp), c10 = loadedZero(sp), c11 = loadedZero(sp);
+                FloatVector c20 = loadedZero(sp), c21 = loadedZero(sp), c30 = loadedZero(sp), c31 = loadedZero(sp);
+                FloatVector c40 = loadedZero(sp), c41 = loadedZero(sp), c50 = loadedZeroIf6(sp), c51 = loadedZeroIf6(sp);
+                FloatVector c60 = loadedZeroIf8(sp), c61 = loadedZeroIf8(sp), c70 = loadedZeroIf8(sp), c71 = loadedZeroIf8(sp);
                 for (int ai = ao, aEnd = ao + kc * MR, p = 0; ai < aEnd; ai += MR, p++) {
                     int at = bo + tap[p];
                     FloatVector b0 = FloatVector.fromArray(sp, b, at), b1 = FloatVector.fromArray(sp, b, at + w);
@@ -655,6 +655,7 @@ final class VectorConvKernel {
      * Reductions from which {@link #microKernelTapsBias} calls {@link #tapTileBias} per tile; shorter
      * ones (a 3×3 first layer: 9 taps) run the tile loops and the reduction in one method, where a
      * call per tile cost a third of the 64×1×28×28 conv (measured 16 against 25 GFLOP/s, one Zen 2 core).
+     * So the short path repeats {@link #tapTileBias}'s body inside the tile loops, on purpose.
      */
     private static final int LONG_TAPS = 32;
 
@@ -669,8 +670,8 @@ final class VectorConvKernel {
         final int w = sp.length(), kc = tap.length;
         FloatVector c00 = FloatVector.zero(sp), c01 = FloatVector.zero(sp), c10 = FloatVector.zero(sp), c11 = FloatVector.zero(sp);
         FloatVector c20 = FloatVector.zero(sp), c21 = FloatVector.zero(sp), c30 = FloatVector.zero(sp), c31 = FloatVector.zero(sp);
-        FloatVector c40 = FloatVector.zero(sp), c41 = FloatVector.zero(sp), c50 = zeroIf6(sp), c51 = zeroIf6(sp);
-        FloatVector c60 = zeroIf8(sp), c61 = zeroIf8(sp), c70 = zeroIf8(sp), c71 = zeroIf8(sp);
+        FloatVector c40 = FloatVector.zero(sp), c41 = FloatVector.zero(sp), c50 = VectorGemmKernel.zeroIf6(sp), c51 = VectorGemmKernel.zeroIf6(sp);
+        FloatVector c60 = VectorGemmKernel.zeroIf8(sp), c61 = VectorGemmKernel.zeroIf8(sp), c70 = VectorGemmKernel.zeroIf8(sp), c71 = VectorGemmKernel.zeroIf8(sp);
         for (int ai = ao, aEnd = ao + kc * MR, p = 0; ai < aEnd; ai += MR, p++) {
             int at = bo + tap[p];
             FloatVector b0 = FloatVector.fromArray(sp, b, at), b1 = FloatVector.fromArray(sp, b, at + w);
@@ -725,8 +726,8 @@ final class VectorConvKernel {
         final int kc = tap.length;
         for (int ty = 0; ty < tileRows; ty++) {
             int bo = bBase + ty * bRow, co = cBase + ty * cRow;
-            FloatVector c0 = zero(sp), c1 = zero(sp), c2 = zero(sp), c3 = zero(sp);
-            FloatVector c4 = zero(sp), c5 = loadedZeroIf6(sp), c6 = zeroIf8(sp), c7 = zeroIf8(sp);
+            FloatVector c0 = loadedZero(sp), c1 = loadedZero(sp), c2 = loadedZero(sp), c3 = loadedZero(sp);
+            FloatVector c4 = loadedZero(sp), c5 = loadedZeroIf6(sp), c6 = loadedZeroIf8(sp), c7 = loadedZeroIf8(sp);
             for (int ai = ao, aEnd = ao + kc * MR, p = 0; ai < aEnd; ai += MR, p++) {
                 FloatVector b0 = FloatVector.fromArray(sp, b, bo + tap[p]);
                 c0 = FloatVector.broadcast(sp, a[ai]).fma(b0, c0);
@@ -766,18 +767,16 @@ final class VectorConvKernel {
     private static final float[] ZEROS = new float[16];
 
     /**
-     * Accumulators' zero for the tap kernels, loaded: a {@code FloatVector.zero} constant is hoisted
-     * out of their tile loops and then lives through the inner loop in a spilled register, reloaded
+     * Accumulators' zero for the tap kernels that loop over tiles themselves, loaded: a
+     * {@code FloatVector.zero} constant is hoisted out of their tile loops and then lives through the inner loop in a spilled register, reloaded
      * and stored on every step (16 vector registers on AVX2). A load from an array the loop nest
      * writes to (as far as C2 knows) stays where it is.
      */
-    private static FloatVector zero(jdk.incubator.vector.VectorSpecies<Float> sp) { return FloatVector.fromArray(sp, ZEROS, 0); }
+    private static FloatVector loadedZero(jdk.incubator.vector.VectorSpecies<Float> sp) { return FloatVector.fromArray(sp, ZEROS, 0); }
 
-    private static FloatVector zeroIf8(jdk.incubator.vector.VectorSpecies<Float> sp) { return VectorGemmKernel.MR == 8 ? zero(sp) : null; }
+    private static FloatVector loadedZeroIf8(jdk.incubator.vector.VectorSpecies<Float> sp) { return VectorGemmKernel.MR == 8 ? loadedZero(sp) : null; }
 
-    private static FloatVector loadedZeroIf6(jdk.incubator.vector.VectorSpecies<Float> sp) { return VectorGemmKernel.MR >= 6 ? zero(sp) : null; }
-
-    private static FloatVector zeroIf6(jdk.incubator.vector.VectorSpecies<Float> sp) { return VectorGemmKernel.zeroIf6(sp); }
+    private static FloatVector loadedZeroIf6(jdk.incubator.vector.VectorSpecies<Float> sp) { return VectorGemmKernel.MR >= 6 ? loadedZero(sp) : null; }
 
     // --------------------------------------------------------------------------------------- NHWC
 
