@@ -88,7 +88,9 @@ public final class CpuBackend extends AbstractBackend {
             return "module jdk.incubator.vector not present";
         }
         try {
-            return VectorGemmKernel.supported() ? "available" : "vectors narrower than 4 floats on this CPU";
+            if (!VectorGemmKernel.supported()) return "vectors narrower than 4 floats on this CPU";
+            VectorProfilePriming.prime();   // before any kernel runs: see its class comment
+            return "available";
         } catch (LinkageError e) {
             return "module jdk.incubator.vector not usable: " + e;
         }
