@@ -45,6 +45,15 @@ final class VectorConvKernel {
     private VectorConvKernel() {}
 
     static final int MR = VectorGemmKernel.MR;
+    /**
+     * The species and its lane count, read from static finals inside every kernel, never copied to
+     * a local first: a local live across a loop is read from the interpreter's frame when C2
+     * compiles the loop on-stack (OSR), so the species was not a constant there, every broadcast's
+     * intrinsic failed and each vector was boxed (LogCompilation: no broadcast intrinsified, 58 KB
+     * of code; 4×128×28×28 3×3 on one core under G1 5× slower, 460 MB allocated per 53 ms).
+     */
+    private static final jdk.incubator.vector.VectorSpecies<Float> S = VectorGemmKernel.S;
+    private static final int L = S.length();
     static final int NR = VectorGemmKernel.NR;
     static final int KC = 256;
     static final int MC = VectorGemmKernel.MC;
@@ -228,118 +237,114 @@ final class VectorConvKernel {
      */
     private static void microKernelRows(float[] a, int ao, int lda, int rows, float[] bp, int bo, int kc, float[] c, int co,
                                         int ldc, boolean add) {
-        final jdk.incubator.vector.VectorSpecies<Float> sp = VectorGemmKernel.S;
-        final int w = sp.length();
         int last = rows - 1;
         int a0 = ao, a1 = ao + Math.min(1, last) * lda, a2 = ao + Math.min(2, last) * lda, a3 = ao + Math.min(3, last) * lda;
         int a4 = ao + Math.min(4, last) * lda, a5 = ao + Math.min(5, last) * lda, a6 = ao + Math.min(6, last) * lda;
         int a7 = ao + Math.min(7, last) * lda;
-        FloatVector c00 = FloatVector.zero(sp), c01 = FloatVector.zero(sp), c10 = FloatVector.zero(sp), c11 = FloatVector.zero(sp);
-        FloatVector c20 = FloatVector.zero(sp), c21 = FloatVector.zero(sp), c30 = FloatVector.zero(sp), c31 = FloatVector.zero(sp);
-        FloatVector c40 = FloatVector.zero(sp), c41 = FloatVector.zero(sp), c50 = VectorGemmKernel.zeroIf6(sp), c51 = VectorGemmKernel.zeroIf6(sp);
-        FloatVector c60 = VectorGemmKernel.zeroIf8(sp), c61 = VectorGemmKernel.zeroIf8(sp), c70 = VectorGemmKernel.zeroIf8(sp), c71 = VectorGemmKernel.zeroIf8(sp);
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00;
+        FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00, c40 = c00, c41 = c00;
+        FloatVector c50 = MR >= 6 ? c00 : null, c51 = c50;             // dead rows null: see microKernel
+        FloatVector c60 = MR == 8 ? c00 : null, c61 = c60, c70 = c60, c71 = c60;
         for (int p = 0, b = bo; p < kc; p++, b += NR) {   // b stepped, not bo + p·NR: see VectorGemmKernel#microKernel
-            FloatVector b0 = FloatVector.fromArray(sp, bp, b), b1 = FloatVector.fromArray(sp, bp, b + w);
+            FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + L);
             FloatVector x;
-            x = FloatVector.broadcast(sp, a[a0 + p]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(sp, a[a1 + p]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(sp, a[a2 + p]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(sp, a[a3 + p]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(sp, a[a4 + p]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[a0 + p]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + p]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + p]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + p]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[a4 + p]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
             if (MR >= 6) {   // row 5: folded away where MR is 5
-                x = FloatVector.broadcast(sp, a[a5 + p]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+                x = FloatVector.broadcast(S, a[a5 + p]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
             }
             if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
-                x = FloatVector.broadcast(sp, a[a6 + p]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
-                x = FloatVector.broadcast(sp, a[a7 + p]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+                x = FloatVector.broadcast(S, a[a6 + p]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+                x = FloatVector.broadcast(S, a[a7 + p]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
             }
         }
         if (!add) {
-            c00.intoArray(c, co); c01.intoArray(c, co + w);
-            c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + w);
-            c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + w);
-            c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + w);
-            c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + w);
+            c00.intoArray(c, co); c01.intoArray(c, co + L);
+            c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + L);
+            c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + L);
+            c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + L);
+            c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + L);
             if (MR >= 6) {   // row 5: folded away where MR is 5
-                c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + w);
+                c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + L);
             }
             if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
-                c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + w);
-                c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + w);
+                c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + L);
+                c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + L);
             }
             return;
         }
         int at;
-        at = co; c00.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c01.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
-        at = co + ldc; c10.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c11.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
-        at = co + 2 * ldc; c20.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c21.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
-        at = co + 3 * ldc; c30.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c31.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
-        at = co + 4 * ldc; c40.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c41.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+        at = co; c00.add(FloatVector.fromArray(S, c, at)).intoArray(c, at); c01.add(FloatVector.fromArray(S, c, at + L)).intoArray(c, at + L);
+        at = co + ldc; c10.add(FloatVector.fromArray(S, c, at)).intoArray(c, at); c11.add(FloatVector.fromArray(S, c, at + L)).intoArray(c, at + L);
+        at = co + 2 * ldc; c20.add(FloatVector.fromArray(S, c, at)).intoArray(c, at); c21.add(FloatVector.fromArray(S, c, at + L)).intoArray(c, at + L);
+        at = co + 3 * ldc; c30.add(FloatVector.fromArray(S, c, at)).intoArray(c, at); c31.add(FloatVector.fromArray(S, c, at + L)).intoArray(c, at + L);
+        at = co + 4 * ldc; c40.add(FloatVector.fromArray(S, c, at)).intoArray(c, at); c41.add(FloatVector.fromArray(S, c, at + L)).intoArray(c, at + L);
         if (MR >= 6) {   // row 5: folded away where MR is 5
-            at = co + 5 * ldc; c50.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c51.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+            at = co + 5 * ldc; c50.add(FloatVector.fromArray(S, c, at)).intoArray(c, at); c51.add(FloatVector.fromArray(S, c, at + L)).intoArray(c, at + L);
         }
         if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
-            at = co + 6 * ldc; c60.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c61.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
-            at = co + 7 * ldc; c70.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c71.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+            at = co + 6 * ldc; c60.add(FloatVector.fromArray(S, c, at)).intoArray(c, at); c61.add(FloatVector.fromArray(S, c, at + L)).intoArray(c, at + L);
+            at = co + 7 * ldc; c70.add(FloatVector.fromArray(S, c, at)).intoArray(c, at); c71.add(FloatVector.fromArray(S, c, at + L)).intoArray(c, at + L);
         }
     }
 
     /** {@link #microKernelRows} with B read in place: B(p, j) = b[bo + p·ldb + j] (1×1 stride-1 convolutions). */
     private static void microKernelRowsB(float[] a, int ao, int lda, int rows, float[] b, int bo, int ldb, int kc,
                                          float[] c, int co, int ldc, boolean add) {
-        final jdk.incubator.vector.VectorSpecies<Float> sp = VectorGemmKernel.S;
-        final int w = sp.length();
         int last = rows - 1;
         int a0 = ao, a1 = ao + Math.min(1, last) * lda, a2 = ao + Math.min(2, last) * lda, a3 = ao + Math.min(3, last) * lda;
         int a4 = ao + Math.min(4, last) * lda, a5 = ao + Math.min(5, last) * lda, a6 = ao + Math.min(6, last) * lda;
         int a7 = ao + Math.min(7, last) * lda;
-        FloatVector c00 = FloatVector.zero(sp), c01 = FloatVector.zero(sp), c10 = FloatVector.zero(sp), c11 = FloatVector.zero(sp);
-        FloatVector c20 = FloatVector.zero(sp), c21 = FloatVector.zero(sp), c30 = FloatVector.zero(sp), c31 = FloatVector.zero(sp);
-        FloatVector c40 = FloatVector.zero(sp), c41 = FloatVector.zero(sp), c50 = VectorGemmKernel.zeroIf6(sp), c51 = VectorGemmKernel.zeroIf6(sp);
-        FloatVector c60 = VectorGemmKernel.zeroIf8(sp), c61 = VectorGemmKernel.zeroIf8(sp), c70 = VectorGemmKernel.zeroIf8(sp), c71 = VectorGemmKernel.zeroIf8(sp);
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00;
+        FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00, c40 = c00, c41 = c00;
+        FloatVector c50 = MR >= 6 ? c00 : null, c51 = c50;             // dead rows null: see microKernel
+        FloatVector c60 = MR == 8 ? c00 : null, c61 = c60, c70 = c60, c71 = c60;
         for (int p = 0, bp = bo; p < kc; p++, bp += ldb) {
-            FloatVector b0 = FloatVector.fromArray(sp, b, bp), b1 = FloatVector.fromArray(sp, b, bp + w);
+            FloatVector b0 = FloatVector.fromArray(S, b, bp), b1 = FloatVector.fromArray(S, b, bp + L);
             FloatVector x;
-            x = FloatVector.broadcast(sp, a[a0 + p]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(sp, a[a1 + p]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(sp, a[a2 + p]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(sp, a[a3 + p]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(sp, a[a4 + p]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[a0 + p]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + p]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + p]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + p]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[a4 + p]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
             if (MR >= 6) {   // row 5: folded away where MR is 5
-                x = FloatVector.broadcast(sp, a[a5 + p]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+                x = FloatVector.broadcast(S, a[a5 + p]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
             }
             if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
-                x = FloatVector.broadcast(sp, a[a6 + p]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
-                x = FloatVector.broadcast(sp, a[a7 + p]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+                x = FloatVector.broadcast(S, a[a6 + p]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+                x = FloatVector.broadcast(S, a[a7 + p]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
             }
         }
         if (!add) {
-            c00.intoArray(c, co); c01.intoArray(c, co + w);
-            c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + w);
-            c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + w);
-            c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + w);
-            c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + w);
+            c00.intoArray(c, co); c01.intoArray(c, co + L);
+            c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + L);
+            c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + L);
+            c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + L);
+            c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + L);
             if (MR >= 6) {   // row 5: folded away where MR is 5
-                c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + w);
+                c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + L);
             }
             if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
-                c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + w);
-                c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + w);
+                c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + L);
+                c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + L);
             }
             return;
         }
         int at;
-        at = co; c00.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c01.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
-        at = co + ldc; c10.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c11.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
-        at = co + 2 * ldc; c20.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c21.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
-        at = co + 3 * ldc; c30.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c31.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
-        at = co + 4 * ldc; c40.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c41.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+        at = co; c00.add(FloatVector.fromArray(S, c, at)).intoArray(c, at); c01.add(FloatVector.fromArray(S, c, at + L)).intoArray(c, at + L);
+        at = co + ldc; c10.add(FloatVector.fromArray(S, c, at)).intoArray(c, at); c11.add(FloatVector.fromArray(S, c, at + L)).intoArray(c, at + L);
+        at = co + 2 * ldc; c20.add(FloatVector.fromArray(S, c, at)).intoArray(c, at); c21.add(FloatVector.fromArray(S, c, at + L)).intoArray(c, at + L);
+        at = co + 3 * ldc; c30.add(FloatVector.fromArray(S, c, at)).intoArray(c, at); c31.add(FloatVector.fromArray(S, c, at + L)).intoArray(c, at + L);
+        at = co + 4 * ldc; c40.add(FloatVector.fromArray(S, c, at)).intoArray(c, at); c41.add(FloatVector.fromArray(S, c, at + L)).intoArray(c, at + L);
         if (MR >= 6) {   // row 5: folded away where MR is 5
-            at = co + 5 * ldc; c50.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c51.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+            at = co + 5 * ldc; c50.add(FloatVector.fromArray(S, c, at)).intoArray(c, at); c51.add(FloatVector.fromArray(S, c, at + L)).intoArray(c, at + L);
         }
         if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
-            at = co + 6 * ldc; c60.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c61.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
-            at = co + 7 * ldc; c70.add(FloatVector.fromArray(sp, c, at)).intoArray(c, at); c71.add(FloatVector.fromArray(sp, c, at + w)).intoArray(c, at + w);
+            at = co + 6 * ldc; c60.add(FloatVector.fromArray(S, c, at)).intoArray(c, at); c61.add(FloatVector.fromArray(S, c, at + L)).intoArray(c, at + L);
+            at = co + 7 * ldc; c70.add(FloatVector.fromArray(S, c, at)).intoArray(c, at); c71.add(FloatVector.fromArray(S, c, at + L)).intoArray(c, at + L);
         }
     }
 
@@ -540,40 +545,39 @@ final class VectorConvKernel {
      * is: no values of the tile loops stay live (and compete for the 16 AVX2 registers) around its loop.
      */
     private static void tapTile(float[] a, int ao, float[] b, int bo, int[] tap, float[] c, int co, int ldc) {
-        final jdk.incubator.vector.VectorSpecies<Float> sp = VectorGemmKernel.S;
-        final int w = sp.length(), kc = tap.length;
-        FloatVector c00 = FloatVector.zero(sp), c01 = FloatVector.zero(sp), c10 = FloatVector.zero(sp), c11 = FloatVector.zero(sp);
-        FloatVector c20 = FloatVector.zero(sp), c21 = FloatVector.zero(sp), c30 = FloatVector.zero(sp), c31 = FloatVector.zero(sp);
-        FloatVector c40 = FloatVector.zero(sp), c41 = FloatVector.zero(sp), c50 = VectorGemmKernel.zeroIf6(sp), c51 = VectorGemmKernel.zeroIf6(sp);
-        FloatVector c60 = VectorGemmKernel.zeroIf8(sp), c61 = VectorGemmKernel.zeroIf8(sp), c70 = VectorGemmKernel.zeroIf8(sp), c71 = VectorGemmKernel.zeroIf8(sp);
+        final int kc = tap.length;
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00;
+        FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00, c40 = c00, c41 = c00;
+        FloatVector c50 = MR >= 6 ? c00 : null, c51 = c50;             // dead rows null: see microKernel
+        FloatVector c60 = MR == 8 ? c00 : null, c61 = c60, c70 = c60, c71 = c60;
         for (int ai = ao, aEnd = ao + kc * MR, p = 0; ai < aEnd; ai += MR, p++) {
             int at = bo + tap[p];
-            FloatVector b0 = FloatVector.fromArray(sp, b, at), b1 = FloatVector.fromArray(sp, b, at + w);
+            FloatVector b0 = FloatVector.fromArray(S, b, at), b1 = FloatVector.fromArray(S, b, at + L);
             FloatVector x;
-            x = FloatVector.broadcast(sp, a[ai]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(sp, a[ai + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(sp, a[ai + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(sp, a[ai + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(sp, a[ai + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[ai]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[ai + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[ai + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[ai + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[ai + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
             if (MR >= 6) {   // row 5: folded away where MR is 5
-                x = FloatVector.broadcast(sp, a[ai + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+                x = FloatVector.broadcast(S, a[ai + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
             }
             if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
-                x = FloatVector.broadcast(sp, a[ai + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
-                x = FloatVector.broadcast(sp, a[ai + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+                x = FloatVector.broadcast(S, a[ai + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+                x = FloatVector.broadcast(S, a[ai + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
             }
         }
-        c00.intoArray(c, co); c01.intoArray(c, co + w);
-        c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + w);
-        c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + w);
-        c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + w);
-        c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + w);
+        c00.intoArray(c, co); c01.intoArray(c, co + L);
+        c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + L);
+        c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + L);
+        c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + L);
+        c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + L);
         if (MR >= 6) {   // row 5: folded away where MR is 5
-            c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + w);
+            c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + L);
         }
         if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
-            c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + w);
-            c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + w);
+            c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + L);
+            c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + L);
         }
     }
 
@@ -594,58 +598,57 @@ final class VectorConvKernel {
             }
             return;
         }
-        final jdk.incubator.vector.VectorSpecies<Float> sp = VectorGemmKernel.S;
-        final int w = sp.length(), kc = tap.length;
+        final int kc = tap.length;
         for (int ty = 0; ty < tileRows; ty++) {
             for (int tx = 0; tx < tiles; tx++) {
                 int bo = bBase + ty * bRow + tx * NR, co = cBase + ty * cRow + tx * NR;
-                FloatVector c00 = loadedZero(sp), c01 = loadedZero(sp), c10 = loadedZero(sp), c11 = loadedZero(sp);
-                FloatVector c20 = loadedZero(sp), c21 = loadedZero(sp), c30 = loadedZero(sp), c31 = loadedZero(sp);
-                FloatVector c40 = loadedZero(sp), c41 = loadedZero(sp), c50 = loadedZeroIf6(sp), c51 = loadedZeroIf6(sp);
-                FloatVector c60 = loadedZeroIf8(sp), c61 = loadedZeroIf8(sp), c70 = loadedZeroIf8(sp), c71 = loadedZeroIf8(sp);
+                FloatVector c00 = FloatVector.fromArray(S, ZEROS, 0), c01 = c00, c10 = c00, c11 = c00;
+                FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00, c40 = c00, c41 = c00;
+                FloatVector c50 = MR >= 6 ? c00 : null, c51 = c50;             // dead rows null: see microKernel
+                FloatVector c60 = MR == 8 ? c00 : null, c61 = c60, c70 = c60, c71 = c60;
                 for (int ai = ao, aEnd = ao + kc * MR, p = 0; ai < aEnd; ai += MR, p++) {
                     int at = bo + tap[p];
-                    FloatVector b0 = FloatVector.fromArray(sp, b, at), b1 = FloatVector.fromArray(sp, b, at + w);
+                    FloatVector b0 = FloatVector.fromArray(S, b, at), b1 = FloatVector.fromArray(S, b, at + L);
                     FloatVector x;
-                    x = FloatVector.broadcast(sp, a[ai]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-                    x = FloatVector.broadcast(sp, a[ai + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-                    x = FloatVector.broadcast(sp, a[ai + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-                    x = FloatVector.broadcast(sp, a[ai + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-                    x = FloatVector.broadcast(sp, a[ai + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+                    x = FloatVector.broadcast(S, a[ai]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+                    x = FloatVector.broadcast(S, a[ai + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+                    x = FloatVector.broadcast(S, a[ai + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+                    x = FloatVector.broadcast(S, a[ai + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+                    x = FloatVector.broadcast(S, a[ai + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
                     if (MR >= 6) {   // row 5: folded away where MR is 5
-                        x = FloatVector.broadcast(sp, a[ai + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+                        x = FloatVector.broadcast(S, a[ai + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
                     }
                     if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
-                        x = FloatVector.broadcast(sp, a[ai + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
-                        x = FloatVector.broadcast(sp, a[ai + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+                        x = FloatVector.broadcast(S, a[ai + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+                        x = FloatVector.broadcast(S, a[ai + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
                     }
                 }
                 if (bias != null) {
                     FloatVector x;
-                    x = FloatVector.broadcast(sp, bias[biasOff]); c00 = c00.add(x); c01 = c01.add(x);
-                    x = FloatVector.broadcast(sp, bias[biasOff + 1]); c10 = c10.add(x); c11 = c11.add(x);
-                    x = FloatVector.broadcast(sp, bias[biasOff + 2]); c20 = c20.add(x); c21 = c21.add(x);
-                    x = FloatVector.broadcast(sp, bias[biasOff + 3]); c30 = c30.add(x); c31 = c31.add(x);
-                    x = FloatVector.broadcast(sp, bias[biasOff + 4]); c40 = c40.add(x); c41 = c41.add(x);
+                    x = FloatVector.broadcast(S, bias[biasOff]); c00 = c00.add(x); c01 = c01.add(x);
+                    x = FloatVector.broadcast(S, bias[biasOff + 1]); c10 = c10.add(x); c11 = c11.add(x);
+                    x = FloatVector.broadcast(S, bias[biasOff + 2]); c20 = c20.add(x); c21 = c21.add(x);
+                    x = FloatVector.broadcast(S, bias[biasOff + 3]); c30 = c30.add(x); c31 = c31.add(x);
+                    x = FloatVector.broadcast(S, bias[biasOff + 4]); c40 = c40.add(x); c41 = c41.add(x);
                     if (MR >= 6) {   // row 5: folded away where MR is 5
-                        x = FloatVector.broadcast(sp, bias[biasOff + 5]); c50 = c50.add(x); c51 = c51.add(x);
+                        x = FloatVector.broadcast(S, bias[biasOff + 5]); c50 = c50.add(x); c51 = c51.add(x);
                     }
                     if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
-                        x = FloatVector.broadcast(sp, bias[biasOff + 6]); c60 = c60.add(x); c61 = c61.add(x);
-                        x = FloatVector.broadcast(sp, bias[biasOff + 7]); c70 = c70.add(x); c71 = c71.add(x);
+                        x = FloatVector.broadcast(S, bias[biasOff + 6]); c60 = c60.add(x); c61 = c61.add(x);
+                        x = FloatVector.broadcast(S, bias[biasOff + 7]); c70 = c70.add(x); c71 = c71.add(x);
                     }
                 }
-                c00.intoArray(c, co); c01.intoArray(c, co + w);
-                c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + w);
-                c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + w);
-                c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + w);
-                c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + w);
+                c00.intoArray(c, co); c01.intoArray(c, co + L);
+                c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + L);
+                c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + L);
+                c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + L);
+                c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + L);
                 if (MR >= 6) {   // row 5: folded away where MR is 5
-                    c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + w);
+                    c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + L);
                 }
                 if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
-                    c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + w);
-                    c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + w);
+                    c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + L);
+                    c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + L);
                 }
             }
         }
@@ -666,55 +669,54 @@ final class VectorConvKernel {
      */
     private static void tapTileBias(float[] a, int ao, float[] b, int bo, int[] tap, float[] c, int co, int ldc,
                                     float[] bias, int biasOff) {
-        final jdk.incubator.vector.VectorSpecies<Float> sp = VectorGemmKernel.S;
-        final int w = sp.length(), kc = tap.length;
-        FloatVector c00 = FloatVector.zero(sp), c01 = FloatVector.zero(sp), c10 = FloatVector.zero(sp), c11 = FloatVector.zero(sp);
-        FloatVector c20 = FloatVector.zero(sp), c21 = FloatVector.zero(sp), c30 = FloatVector.zero(sp), c31 = FloatVector.zero(sp);
-        FloatVector c40 = FloatVector.zero(sp), c41 = FloatVector.zero(sp), c50 = VectorGemmKernel.zeroIf6(sp), c51 = VectorGemmKernel.zeroIf6(sp);
-        FloatVector c60 = VectorGemmKernel.zeroIf8(sp), c61 = VectorGemmKernel.zeroIf8(sp), c70 = VectorGemmKernel.zeroIf8(sp), c71 = VectorGemmKernel.zeroIf8(sp);
+        final int kc = tap.length;
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00;
+        FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00, c40 = c00, c41 = c00;
+        FloatVector c50 = MR >= 6 ? c00 : null, c51 = c50;             // dead rows null: see microKernel
+        FloatVector c60 = MR == 8 ? c00 : null, c61 = c60, c70 = c60, c71 = c60;
         for (int ai = ao, aEnd = ao + kc * MR, p = 0; ai < aEnd; ai += MR, p++) {
             int at = bo + tap[p];
-            FloatVector b0 = FloatVector.fromArray(sp, b, at), b1 = FloatVector.fromArray(sp, b, at + w);
+            FloatVector b0 = FloatVector.fromArray(S, b, at), b1 = FloatVector.fromArray(S, b, at + L);
             FloatVector x;
-            x = FloatVector.broadcast(sp, a[ai]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(sp, a[ai + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(sp, a[ai + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(sp, a[ai + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(sp, a[ai + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[ai]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[ai + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[ai + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[ai + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[ai + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
             if (MR >= 6) {   // row 5: folded away where MR is 5
-                x = FloatVector.broadcast(sp, a[ai + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+                x = FloatVector.broadcast(S, a[ai + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
             }
             if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
-                x = FloatVector.broadcast(sp, a[ai + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
-                x = FloatVector.broadcast(sp, a[ai + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+                x = FloatVector.broadcast(S, a[ai + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+                x = FloatVector.broadcast(S, a[ai + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
             }
         }
         if (bias != null) {
             FloatVector x;
-            x = FloatVector.broadcast(sp, bias[biasOff]); c00 = c00.add(x); c01 = c01.add(x);
-            x = FloatVector.broadcast(sp, bias[biasOff + 1]); c10 = c10.add(x); c11 = c11.add(x);
-            x = FloatVector.broadcast(sp, bias[biasOff + 2]); c20 = c20.add(x); c21 = c21.add(x);
-            x = FloatVector.broadcast(sp, bias[biasOff + 3]); c30 = c30.add(x); c31 = c31.add(x);
-            x = FloatVector.broadcast(sp, bias[biasOff + 4]); c40 = c40.add(x); c41 = c41.add(x);
+            x = FloatVector.broadcast(S, bias[biasOff]); c00 = c00.add(x); c01 = c01.add(x);
+            x = FloatVector.broadcast(S, bias[biasOff + 1]); c10 = c10.add(x); c11 = c11.add(x);
+            x = FloatVector.broadcast(S, bias[biasOff + 2]); c20 = c20.add(x); c21 = c21.add(x);
+            x = FloatVector.broadcast(S, bias[biasOff + 3]); c30 = c30.add(x); c31 = c31.add(x);
+            x = FloatVector.broadcast(S, bias[biasOff + 4]); c40 = c40.add(x); c41 = c41.add(x);
             if (MR >= 6) {   // row 5: folded away where MR is 5
-                x = FloatVector.broadcast(sp, bias[biasOff + 5]); c50 = c50.add(x); c51 = c51.add(x);
+                x = FloatVector.broadcast(S, bias[biasOff + 5]); c50 = c50.add(x); c51 = c51.add(x);
             }
             if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
-                x = FloatVector.broadcast(sp, bias[biasOff + 6]); c60 = c60.add(x); c61 = c61.add(x);
-                x = FloatVector.broadcast(sp, bias[biasOff + 7]); c70 = c70.add(x); c71 = c71.add(x);
+                x = FloatVector.broadcast(S, bias[biasOff + 6]); c60 = c60.add(x); c61 = c61.add(x);
+                x = FloatVector.broadcast(S, bias[biasOff + 7]); c70 = c70.add(x); c71 = c71.add(x);
             }
         }
-        c00.intoArray(c, co); c01.intoArray(c, co + w);
-        c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + w);
-        c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + w);
-        c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + w);
-        c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + w);
+        c00.intoArray(c, co); c01.intoArray(c, co + L);
+        c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + L);
+        c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + L);
+        c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + L);
+        c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + L);
         if (MR >= 6) {   // row 5: folded away where MR is 5
-            c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + w);
+            c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + L);
         }
         if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
-            c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + w);
-            c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + w);
+            c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + L);
+            c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + L);
         }
     }
 
@@ -722,25 +724,24 @@ final class VectorConvKernel {
     private static void microKernelTapsHalf(float[] a, int ao, float[] b, int bBase, int[] tap, float[] c,
                                             int cBase, int ldc, int tileRows, int bRow, int cRow, float[] bias,
                                             int biasOff) {
-        final jdk.incubator.vector.VectorSpecies<Float> sp = VectorGemmKernel.S;
         final int kc = tap.length;
         for (int ty = 0; ty < tileRows; ty++) {
             int bo = bBase + ty * bRow, co = cBase + ty * cRow;
-            FloatVector c0 = loadedZero(sp), c1 = loadedZero(sp), c2 = loadedZero(sp), c3 = loadedZero(sp);
-            FloatVector c4 = loadedZero(sp), c5 = loadedZeroIf6(sp), c6 = loadedZeroIf8(sp), c7 = loadedZeroIf8(sp);
+            FloatVector c0 = FloatVector.fromArray(S, ZEROS, 0), c1 = c0, c2 = c0, c3 = c0, c4 = c0;
+            FloatVector c5 = MR >= 6 ? c0 : null, c6 = MR == 8 ? c0 : null, c7 = c6;
             for (int ai = ao, aEnd = ao + kc * MR, p = 0; ai < aEnd; ai += MR, p++) {
-                FloatVector b0 = FloatVector.fromArray(sp, b, bo + tap[p]);
-                c0 = FloatVector.broadcast(sp, a[ai]).fma(b0, c0);
-                c1 = FloatVector.broadcast(sp, a[ai + 1]).fma(b0, c1);
-                c2 = FloatVector.broadcast(sp, a[ai + 2]).fma(b0, c2);
-                c3 = FloatVector.broadcast(sp, a[ai + 3]).fma(b0, c3);
-                c4 = FloatVector.broadcast(sp, a[ai + 4]).fma(b0, c4);
+                FloatVector b0 = FloatVector.fromArray(S, b, bo + tap[p]);
+                c0 = FloatVector.broadcast(S, a[ai]).fma(b0, c0);
+                c1 = FloatVector.broadcast(S, a[ai + 1]).fma(b0, c1);
+                c2 = FloatVector.broadcast(S, a[ai + 2]).fma(b0, c2);
+                c3 = FloatVector.broadcast(S, a[ai + 3]).fma(b0, c3);
+                c4 = FloatVector.broadcast(S, a[ai + 4]).fma(b0, c4);
                 if (MR >= 6) {   // row 5: folded away where MR is 5
-                    c5 = FloatVector.broadcast(sp, a[ai + 5]).fma(b0, c5);
+                    c5 = FloatVector.broadcast(S, a[ai + 5]).fma(b0, c5);
                 }
                 if (MR == 8) {   // rows 6 and 7: folded away where MR is 6
-                    c6 = FloatVector.broadcast(sp, a[ai + 6]).fma(b0, c6);
-                    c7 = FloatVector.broadcast(sp, a[ai + 7]).fma(b0, c7);
+                    c6 = FloatVector.broadcast(S, a[ai + 6]).fma(b0, c6);
+                    c7 = FloatVector.broadcast(S, a[ai + 7]).fma(b0, c7);
                 }
             }
             if (bias != null) {
@@ -764,19 +765,15 @@ final class VectorConvKernel {
         }
     }
 
-    private static final float[] ZEROS = new float[16];
-
     /**
-     * Accumulators' zero for the tap kernels that loop over tiles themselves, loaded: a
-     * {@code FloatVector.zero} constant is hoisted out of their tile loops and then lives through the inner loop in a spilled register, reloaded
-     * and stored on every step (16 vector registers on AVX2). A load from an array the loop nest
-     * writes to (as far as C2 knows) stays where it is.
+     * The tap kernels that loop over tiles themselves start their accumulators from a load of
+     * this array, not from {@code FloatVector.zero}: a zero constant is hoisted out of their tile
+     * loops and then lives through the inner loop in a spilled register, reloaded and stored on
+     * every step (16 vector registers on AVX2). A load from an array the loop nest writes to (as
+     * far as C2 knows) stays where it is. Written out at each use rather than behind a helper,
+     * for the reason {@link VectorGemmKernel#microKernel} gives.
      */
-    private static FloatVector loadedZero(jdk.incubator.vector.VectorSpecies<Float> sp) { return FloatVector.fromArray(sp, ZEROS, 0); }
-
-    private static FloatVector loadedZeroIf8(jdk.incubator.vector.VectorSpecies<Float> sp) { return VectorGemmKernel.MR == 8 ? loadedZero(sp) : null; }
-
-    private static FloatVector loadedZeroIf6(jdk.incubator.vector.VectorSpecies<Float> sp) { return VectorGemmKernel.MR >= 6 ? loadedZero(sp) : null; }
+    private static final float[] ZEROS = new float[16];
 
     // --------------------------------------------------------------------------------------- NHWC
 

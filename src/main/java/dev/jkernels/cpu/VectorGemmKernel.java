@@ -209,28 +209,29 @@ final class VectorGemmKernel {
         e.storeTile(i0, rows, j0, len, acc, ldc);
     }
 
-    /**
-     * The accumulators of rows 6 and 7: zero where MR is 8, null where it is 6. Not a zero vector
-     * there, though no code reads them: the state a range check's deoptimisation would rebuild
-     * holds every local, so C2 kept the zero vector alive through the loop, spilled and reloaded
-     * on every step (measured: 64 against 89 GFLOP/s, Zen 2). A null costs no register.
-     */
-    static FloatVector zeroIf8(jdk.incubator.vector.VectorSpecies<Float> s) { return MR == 8 ? FloatVector.zero(s) : null; }
-
-    /** Row 5's accumulators: zero where MR is 6 or 8, null where it is 5 (see {@link #zeroIf8}). */
-    static FloatVector zeroIf6(jdk.incubator.vector.VectorSpecies<Float> s) { return MR >= 6 ? FloatVector.zero(s) : null; }
 
     /**
      * acc[MR × NR tile at co, row stride ldc] += A panel [kc][MR] · B [kc][NR] when {@code add}; =
      * when not (no zeroing needed). B's rows are {@code ldb} apart: NR for a packed strip, the plane
      * size for a 1×1 convolution's input read in place.
+     *
+     * <p>Rows 5–7's accumulators start as zero where the tile has those rows and as null where it
+     * has not. Not a zero vector there, though no code reads them: the state a range check's
+     * deoptimisation would rebuild holds every local, so C2 kept the zero vector alive through
+     * the loop, spilled and reloaded on every step (measured: 64 against 89 GFLOP/s, Zen 2). A
+     * null costs no register. The choice is written out at each use, not behind a helper method:
+     * JDK 17's C2 does not inline a callee run fewer than 250 times ({@code MinInliningThreshold}),
+     * and a helper called twice per kernel call fell under it when the kernel was compiled after
+     * 124 calls; the accumulators then came back boxed, every FMA of row 5 ran the Java fallback
+     * and allocated (4×128×28×28 3×3 on one core: 45 ms instead of 10, in three JVM runs of four).
+     * The conv kernels follow the same rule.
      */
     static void microKernel(float[] ap, int ao, float[] bp, int bo, int ldb, int kc, float[] c, int co, int ldc, boolean add) {
         final int w = S.length();
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c50 = zeroIf6(S), c51 = zeroIf6(S);
-        FloatVector c60 = zeroIf8(S), c61 = zeroIf8(S), c70 = zeroIf8(S), c71 = zeroIf8(S);
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00;
+        FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00, c40 = c00, c41 = c00;
+        FloatVector c50 = MR >= 6 ? c00 : null, c51 = c50;             // dead rows null: see microKernel
+        FloatVector c60 = MR == 8 ? c00 : null, c61 = c60, c70 = c60, c71 = c60;
         // A's index is the loop variable and B's a second one, both stepped by an add: with
         // b = bo + p·NR, a = ao + p·MR C2 recomputed both from p on every step (shifts and adds,
         // more integer work than the FMAs could hide: measured 70 against 89 GFLOP/s, 6 rows, Zen 2).
