@@ -209,6 +209,10 @@ public final class Harness {
                 System.err.println("harness: wrote " + o.json());
             }
             failures = r.checkFailures();
+            if (h.allocationWarnings() > 0) {
+                System.err.println("harness: " + h.allocationWarnings() + " result(s) allocated more per call than they touch"
+                        + " (the warnings above): their figures are not what the kernels can do");
+            }
         }
         if (failures > 0) {
             System.err.println("harness: " + failures + " result(s) failed (a wrong result in the spot check, or an error)");
@@ -251,6 +255,7 @@ public final class Harness {
     private double copyGbps = Double.NaN;
     private String cublasNote;
     private int checkFailures;
+    private int allocationWarnings;
 
     Harness(Backend backend, Options options, Anchors anchors, PrintStream progress) {
         // 1 GiB each way for the copy on the GPU (as the anchors), 64 MiB on the CPU and the emulated driver
@@ -392,11 +397,43 @@ public final class Harness {
         double[] t = new double[cuda ? reps : Math.max(reps, 64)];
         long end = System.nanoTime() + (cuda ? 0 : cpuTimedNanos());
         int n = 0;
+        long allocated = cuda ? 0 : allocatedBytes();
         while (n < reps || (n < t.length && System.nanoTime() < end)) {
             if (flush) backend.copy(flushSrc, flushDst);
             t[n++] = timeOnce(op);
         }
+        if (!cuda) checkAllocation((allocatedBytes() - allocated) / n, bytesTouched);
         return median(Arrays.copyOf(t, n));
+    }
+
+    /**
+     * The Vector API only runs at speed when C2 keeps every vector in registers; when it does not
+     * (an intrinsic that failed, a helper left out of line) each vector op allocates its result
+     * instead, and the op runs 3-20× slower with nothing else to show for it (issue 10's notes: a
+     * SiLU at 6-21 ms instead of 1.5 in some JVM runs, a conv at 45 ms instead of 10). So the CPU
+     * timings count the bytes every thread allocated during the timed repeats, and an op that
+     * allocated more per call than twice what it touches (and over 1 MiB: the conv kernels' own
+     * per-task buffers stay below that) is reported on the progress stream, next to its figure.
+     */
+    void checkAllocation(long perCall, long bytesTouched) {
+        if (perCall < 0 || perCall <= Math.max(1L << 20, 2 * Math.min(bytesTouched, Long.MAX_VALUE / 2))) return;
+        allocationWarnings++;
+        progress.printf(Locale.ROOT, "warning: the next result allocated %.1f MB per call in its timed runs (it touches %.1f MB):"
+                + " vectors boxed by the JIT? (docs/architecture.md, \"When C2 boxes vectors\")%n", perCall / 1e6, bytesTouched / 1e6);
+    }
+
+    /** Measurements whose timed runs allocated far more than they touch ({@link #checkAllocation}). */
+    int allocationWarnings() { return allocationWarnings; }
+
+    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+
+    /** Bytes allocated so far by every live thread (the pool's workers included); -1 where the JVM cannot tell. */
+    private static long allocatedBytes() {
+        if (!(THREADS instanceof com.sun.management.ThreadMXBean t) || !t.isThreadAllocatedMemorySupported()
+                || !t.isThreadAllocatedMemoryEnabled()) return -1;
+        long sum = 0;
+        for (long b : t.getThreadAllocatedBytes(t.getAllThreadIds())) if (b > 0) sum += b;
+        return sum;
     }
 
     /** The least wall time the timed repeats of one CPU measurement take together (at most 64 repeats). */

@@ -36,6 +36,22 @@ class HarnessRunTest {
     }
 
     @Test
+    void aTimedOpThatAllocatesMoreThanItTouchesIsReportedNextToItsFigure() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try (Backend cpu = Backends.cpu(1)) {
+            Harness h = new Harness(cpu, Harness.Options.parse(new String[0]), null, new PrintStream(err, true, StandardCharsets.UTF_8));
+            h.checkAllocation(900_000, 100);             // under 1 MiB: the kernels' own per-task buffers
+            h.checkAllocation(3_000_000, 2_000_000);     // under twice what the op touches
+            assertEquals(0, h.allocationWarnings());
+            assertEquals("", err.toString(StandardCharsets.UTF_8));
+            h.checkAllocation(96_000_000, 33_554_432);   // a boxed activation over 4 M floats
+            assertEquals(1, h.allocationWarnings());
+        }
+        String warning = err.toString(StandardCharsets.UTF_8);
+        assertTrue(warning.contains("allocated 96.0 MB per call") && warning.contains("touches 33.6 MB"), warning);
+    }
+
+    @Test
     void cpuRunChecksTimesAndSaysItIsTheCpu(@TempDir Path dir) {
         List<BenchResult> snapshots = new ArrayList<>();
         BenchResult r;
