@@ -413,9 +413,12 @@ public final class Harness {
      * SiLU at 6-21 ms instead of 1.5 in some JVM runs, a conv at 45 ms instead of 10). So the CPU
      * timings count the bytes every thread allocated during the timed repeats, and an op that
      * allocated more per call than twice what it touches (and over 1 MiB: the conv kernels' own
-     * per-task buffers stay below that) is reported on the progress stream, next to its figure.
+     * per-task buffers stay below that) is reported on the progress stream, next to its figure
+     * (on the Vector API kernels only).
      */
     void checkAllocation(long perCall, long bytesTouched) {
+        // The fallback without the Vector API allocates im2col on purpose, and has no vectors to box.
+        if (!(backend instanceof dev.jkernels.cpu.CpuBackend c && c.usesVectorApi())) return;
         if (perCall < 0 || perCall <= Math.max(1L << 20, 2 * Math.min(bytesTouched, Long.MAX_VALUE / 2))) return;
         allocationWarnings++;
         progress.printf(Locale.ROOT, "warning: the next result allocated %.1f MB per call in its timed runs (it touches %.1f MB):"

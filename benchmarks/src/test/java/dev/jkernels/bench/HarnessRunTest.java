@@ -39,6 +39,7 @@ class HarnessRunTest {
     void aTimedOpThatAllocatesMoreThanItTouchesIsReportedNextToItsFigure() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         try (Backend cpu = Backends.cpu(1)) {
+            assertTrue(((dev.jkernels.cpu.CpuBackend) cpu).usesVectorApi(), "the build runs the tests with the Vector API module");
             Harness h = new Harness(cpu, Harness.Options.parse(new String[0]), null, new PrintStream(err, true, StandardCharsets.UTF_8));
             h.checkAllocation(900_000, 100);             // under 1 MiB: the kernels' own per-task buffers
             h.checkAllocation(3_000_000, 2_000_000);     // under twice what the op touches
@@ -49,6 +50,12 @@ class HarnessRunTest {
         }
         String warning = err.toString(StandardCharsets.UTF_8);
         assertTrue(warning.contains("allocated 96.0 MB per call") && warning.contains("touches 33.6 MB"), warning);
+
+        try (Backend fallback = new dev.jkernels.cpu.CpuBackend(1, false)) {   // im2col allocated on purpose, no vectors
+            Harness h = new Harness(fallback, Harness.Options.parse(new String[0]), null, new PrintStream(err, true, StandardCharsets.UTF_8));
+            h.checkAllocation(96_000_000, 33_554_432);
+            assertEquals(0, h.allocationWarnings());
+        }
     }
 
     @Test
