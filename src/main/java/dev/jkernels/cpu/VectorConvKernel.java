@@ -462,7 +462,11 @@ final class VectorConvKernel {
         int full = half ? tiles - 1 : tiles, xo = full * NR;
         GemmKernel.run(exec, g.n() * rowBlocks, t -> {
             int image = t / rowBlocks, oy0 = (t % rowBlocks) * rowsPer, oy1 = Math.min(p, oy0 + rowsPer);
-            float[] pl = new float[localSize];
+            // The task's padded planes in the worker's kept buffer, zeroed here (the padding must
+            // read 0): a fresh array per task (86 KB for a 56×56×64 layer) was zeroed by the JVM
+            // as well, in memory new to the cache, and made most of the CPU backend's garbage.
+            float[] pl = kept(1, localSize);
+            java.util.Arrays.fill(pl, 0, localSize, 0f);
             int yp0 = oy0 * sh;
             for (int ch = 0; ch < c; ch++) {
                 int src = (image * c + ch) * h * wd;
