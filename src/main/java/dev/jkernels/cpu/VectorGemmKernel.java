@@ -209,7 +209,6 @@ final class VectorGemmKernel {
         e.storeTile(i0, rows, j0, len, acc, ldc);
     }
 
-
     /**
      * acc[MR × NR tile at co, row stride ldc] += A panel [kc][MR] · B [kc][NR] when {@code add}; =
      * when not (no zeroing needed). B's rows are {@code ldb} apart: NR for a packed strip, the plane
@@ -230,7 +229,7 @@ final class VectorGemmKernel {
         final int w = S.length();
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00;
         FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00, c40 = c00, c41 = c00;
-        FloatVector c50 = MR >= 6 ? c00 : null, c51 = c50;             // dead rows null: see microKernel
+        FloatVector c50 = MR >= 6 ? c00 : null, c51 = c50;             // dead rows null: see above
         FloatVector c60 = MR == 8 ? c00 : null, c61 = c60, c70 = c60, c71 = c60;
         // A's index is the loop variable and B's a second one, both stepped by an add: with
         // b = bo + p·NR, a = ao + p·MR C2 recomputed both from p on every step (shifts and adds,

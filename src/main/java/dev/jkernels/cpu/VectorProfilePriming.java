@@ -41,16 +41,8 @@ final class VectorProfilePriming {
     /** Keeps the loop's result alive, so that it is not dead code to any compiler. */
     static volatile float sink;
 
-    /** Runs the priming loop; the first call does the work, later calls return at once. */
-    static void prime() { Once.done(); }
-
-    private static final class Once {
-        static final boolean DONE = run();
-
-        static boolean done() { return DONE; }
-    }
-
-    private static boolean run() {
+    /** Runs the priming loop; called once, from {@link CpuBackend}'s class initialisation. */
+    static void prime() {
         VectorSpecies<Float> s = VectorMath.S;
         FloatVector a = FloatVector.broadcast(s, 1.5f);
         FloatVector b = FloatVector.broadcast(s, 0.25f);
@@ -66,6 +58,5 @@ final class VectorProfilePriming {
                     .add(bits).lanewise(VectorOperators.LSHR, 1).and(0x7f).or(1);
         }
         sink = a.lane(0) + bits.lane(0);
-        return true;
     }
 }
