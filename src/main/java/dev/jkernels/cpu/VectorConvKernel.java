@@ -433,7 +433,15 @@ final class VectorConvKernel {
         int kBlocks = ceilDiv(k, MR);
         // Each task pads only the input rows its output rows read: hl rows per plane.
         int hl = (rowsPer - 1) * sh + (r - 1) * dh + 1;
-        int wq = qv + ((s - 1) * dw) / sw + 1;                      // columns per phase plane
+        // Longer reductions keep the accumulator: with 3×3 over 64+ channels the FMAs hide the
+        // round trip (storing straight into the output measured 0-15 % slower there on 2 threads).
+        boolean direct = crs <= DIRECT_STORE_TAPS && tiles * NR <= 2 * q;
+        // Stride 1 through the accumulator: tiles run over the task's rows back to back in planes
+        // exactly as wide as the filters read (Q + S − 1), not one set of tiles per row, so a row of
+        // 56 costs 58 lanes, not 64 (28: 30, not 32). The accumulator rows are compacted to Q
+        // per output row before the epilogue.
+        boolean flat = !direct && sh == 1 && sw == 1;
+        int wq = flat ? q + (s - 1) * dw : qv + ((s - 1) * dw) / sw + 1;   // columns per phase plane
         int planeSize = hl * wq, localSize = c * sw * planeSize + NR;
         int[] tap = new int[crs];                                   // offset of tap (c, r, s) from a row's start
         for (int ch = 0, t = 0; ch < c; ch++) {
@@ -444,9 +452,6 @@ final class VectorConvKernel {
                 }
             }
         }
-        // Longer reductions keep the accumulator: with 3×3 over 64+ channels the FMAs hide the
-        // round trip (storing straight into the output measured 0-15 % slower there on 2 threads).
-        boolean direct = crs <= DIRECT_STORE_TAPS && tiles * NR <= 2 * q;
         // The filters as MR-row panels [kb][tap][MR] (rows past K zero), packed once per call: the
         // micro-kernels then broadcast MR consecutive floats from one index. Read in place, the MR
         // row pointers were more than the x86 integer registers (C2 kept some on the stack and spent
@@ -493,7 +498,9 @@ final class VectorConvKernel {
             // stores them (row oy at (oy − oy0)·q): a tile's NR lanes past the end of a row spill
             // into the next row's start, which that row's own tile then overwrites (rows in order),
             // so the tile goes out in one contiguous copy per filter, not one per output row.
-            int span = (oy1 - oy0) * q, ldc = roundUp(span + NR, NR), tileRows = oy1 - oy0;
+            int span = (oy1 - oy0) * q, tileRows = oy1 - oy0;
+            int flatTiles = flat ? ceilDiv((long) (tileRows - 1) * wq + q, NR) : 0;
+            int ldc = roundUp(Math.max(span + NR, flatTiles * NR), NR);
             float[] acc = kept(0, MR * ldc);
             GemmKernel.Epilogue e = new GemmKernel.Epilogue(out, image * k * pq, pq, 1, 1f, 0f, bias, 0, true, act, true);
             for (int kb = 0; kb < kBlocks; kb++) {
@@ -518,7 +525,14 @@ final class VectorConvKernel {
                     }
                     continue;
                 }
-                microKernelTaps(wp, kb * crs * MR, pl, tap, acc, ldc, tileRows, tiles, sh * wq, q);
+                if (flat) {
+                    microKernelTaps(wp, kb * crs * MR, pl, tap, acc, ldc, 1, flatTiles, 0, 0);
+                    for (int f = 0; f < rows; f++) {   // row y from y·(Q + S − 1) to y·Q (in order: no overlap)
+                        for (int y = 1; y < tileRows; y++) System.arraycopy(acc, f * ldc + y * wq, acc, f * ldc + y * q, q);
+                    }
+                } else {
+                    microKernelTaps(wp, kb * crs * MR, pl, tap, acc, ldc, tileRows, tiles, sh * wq, q);
+                }
                 e.storeTile(k0, rows, oy0 * q, span, acc, ldc);
             }
             if (direct && span == pq && !act.isIdentity() && k >= MR) {

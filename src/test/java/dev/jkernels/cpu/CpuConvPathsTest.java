@@ -20,7 +20,7 @@ import java.util.List;
  * Each path of the CPU backend's Vector API conv2d against the double-precision reference, with the
  * fused bias and activation, in both layouts, on the shapes that reach its edges: the implicit path
  * for 1-4 input channels (stride phases, dilation, filters wider than the padding, several output
- * tiles per row, K not a multiple of 8; and layers with long rows), the depthwise path (multipliers 1 and 2, strides 1 and 2,
+ * tiles per row, K not a multiple of 8; and layers with long rows, at stride 1 tiled across rows), the depthwise path (multipliers 1 and 2, strides 1 and 2,
  * channel counts with a vector tail), the packed-strip GEMM path (K over one 128-filter task, a
  * reduction over several 256-long slices, batch 1 with too few pixels for one task per thread, strips packed once per call), 1×1
  * stride-1 layers (B read in place: full strips, a tail strip, several slices, groups), and
@@ -45,6 +45,9 @@ class CpuConvPathsTest {
             // implicit path beyond first layers: rows of 24 and more
             cs.add(ConvCase.of(1, 20, 30, 26, 19, 3, 3).layout(l).same().bias(true).activation(gelu));
             cs.add(ConvCase.of(2, 9, 26, 70, 11, 5, 3).layout(l).stride(1, 2).dilation(2, 1).same().bias(true));
+            // stride 1 through the accumulator (C·R·S > 256): tiles back to back over a task's rows
+            cs.add(ConvCase.of(3, 30, 23, 29, 19, 3, 3).layout(l).same().bias(true).activation(gelu));
+            cs.add(ConvCase.of(2, 13, 33, 61, 9, 5, 5).layout(l).dilation(1, 2).same().bias(true).activation(relu));
             // implicit path storing straight into the output (8-filter blocks, rows of at least half
             // the tiles' width, a last tile of at most one vector), its last row through the
             // accumulator, one-row tasks, short rows
