@@ -10,7 +10,7 @@ Writes the JSON of the rig's anchors.py (../shared/device/anchors.py), which the
   conv2d          F.conv2d with bias, NCHW (oneDNN)
   conv_activation conv, then the activation: two ops, as eager PyTorch runs them
   activation      y = f(x) out of place, GB/s at 8 bytes per element
-  copy            dst.copy_(src) over 64 MiB each way (the harness's CPU copy size)
+  copy            dst.copy_(src) over 64 MiB each way, or the activations' size when larger (as the harness)
 Timing: wall clock around each call, warm-up (at least 3 calls and 0.5 s), median of --reps.
 
 Usage: /usr/bin/python3 benchmarks/cpu-anchors.py [--workloads benchmarks/cpu-workloads.json]
@@ -157,7 +157,9 @@ def main():
           f"load average {load[0]:.2f}", file=sys.stderr)
 
     if "copy" in only:
-        n = 16 << 20  # 64 MiB each way, as the harness on the CPU
+        # 64 MiB each way, or the activations' size when larger, as the harness on the CPU
+        act = work.get("activation") or {}
+        n = max(16 << 20, act.get("n", 0) if act.get("names") else 0)
         src = torch.rand(n)
         dst = torch.empty_like(src)
         ms = time_ms(lambda: dst.copy_(src))
