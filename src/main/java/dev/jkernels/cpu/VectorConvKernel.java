@@ -424,15 +424,6 @@ final class VectorConvKernel {
         int sh = g.strideH(), sw = g.strideW(), dh = g.dilationH(), dw = g.dilationW();
         int crs = c * r * s, pq = p * q;
         int tiles = ceilDiv(q, NR), qv = tiles * NR;
-        // Each task pads (R − 1)·dh + 1 − sh input rows more than its share: first layers take four
-        // tasks per thread (the 7×7/2 stem at eight measured 10-15 % slower: a third more rows),
-        // others eight (4×128×28×28 3×3 measured 6 % slower at four: larger planes).
-        long perThread = c <= SMALL_C ? 4 : 8;
-        int rowsPer = Math.max(1, (int) Math.min(p, (long) g.n() * p / (perThread * threads)));
-        int rowBlocks = ceilDiv(p, rowsPer);
-        int kBlocks = ceilDiv(k, MR);
-        // Each task pads only the input rows its output rows read: hl rows per plane.
-        int hl = (rowsPer - 1) * sh + (r - 1) * dh + 1;
         // Longer reductions keep the accumulator: with 3×3 over 64+ channels the FMAs hide the
         // round trip (storing straight into the output measured 0-15 % slower there on 2 threads).
         boolean direct = crs <= DIRECT_STORE_TAPS && tiles * NR <= 2 * q;
@@ -442,6 +433,18 @@ final class VectorConvKernel {
         // per output row before the epilogue.
         boolean flat = !direct && sh == 1 && sw == 1;
         int wq = flat ? q + (s - 1) * dw : qv + ((s - 1) * dw) / sw + 1;   // columns per phase plane
+        // Each task pads (R − 1)·dh + 1 − sh input rows more than its share: first layers take four
+        // tasks per thread (the 7×7/2 stem at eight measured 10-15 % slower: a third more rows),
+        // others eight (4×128×28×28 3×3 measured 6 % slower at four: larger planes), or four where
+        // flat tiles over longer tasks save a twentieth of the tiles (1×64×56×56 3×3 on 2 threads:
+        // 3-row tasks take 6 tiles flat or not, 7-row tasks 13 instead of 14).
+        long perThread = c <= SMALL_C ? 4 : 8;
+        if (flat && perThread == 8 && 20 * flatTileCount(g, 4 * threads, wq) < 19 * flatTileCount(g, 8 * threads, wq)) perThread = 4;
+        int rowsPer = rowsPerTask(g, perThread * threads);
+        int rowBlocks = ceilDiv(p, rowsPer);
+        int kBlocks = ceilDiv(k, MR);
+        // Each task pads only the input rows its output rows read: hl rows per plane.
+        int hl = (rowsPer - 1) * sh + (r - 1) * dh + 1;
         int planeSize = hl * wq, localSize = c * sw * planeSize + NR;
         int[] tap = new int[crs];                                   // offset of tap (c, r, s) from a row's start
         for (int ch = 0, t = 0; ch < c; ch++) {
@@ -543,6 +546,19 @@ final class VectorConvKernel {
                 ActivationRanges.forward(act, out, out, o, o + k / MR * MR * pq, true);
             }
         });
+    }
+
+    /** Output rows per task of {@link #implicitNchw} for about {@code tasks} tasks (whole images' rows split evenly). */
+    private static int rowsPerTask(Conv2dGeometry g, long tasks) {
+        return Math.max(1, (int) Math.min(g.p(), (long) g.n() * g.p() / tasks));
+    }
+
+    /** The flat tiles all of {@link #implicitNchw}'s tasks compute with about {@code tasks} tasks and planes wq wide. */
+    private static long flatTileCount(Conv2dGeometry g, long tasks, int wq) {
+        int rowsPer = rowsPerTask(g, tasks), p = g.p(), q = g.q(), full = p / rowsPer, rest = p % rowsPer;
+        long perImage = (long) full * ceilDiv((long) (rowsPer - 1) * wq + q, NR)
+                + (rest > 0 ? ceilDiv((long) (rest - 1) * wq + q, NR) : 0);
+        return g.n() * perImage;
     }
 
     /**
