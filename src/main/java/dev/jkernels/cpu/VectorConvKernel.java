@@ -502,8 +502,8 @@ final class VectorConvKernel {
             // into the next row's start, which that row's own tile then overwrites (rows in order),
             // so the tile goes out in one contiguous copy per filter, not one per output row.
             int span = (oy1 - oy0) * q, tileRows = oy1 - oy0;
-            int flatTiles = flat ? ceilDiv((long) (tileRows - 1) * wq + q, NR) : 0;
-            int ldc = roundUp(Math.max(span + NR, flatTiles * NR), NR);
+            int flatTiles = flat ? flatTiles(tileRows, wq, q) : 0;
+            int ldc = flat ? flatTiles * NR : roundUp(span + NR, NR);   // flat tiles end past the last row, never spill
             float[] acc = kept(0, MR * ldc);
             GemmKernel.Epilogue e = new GemmKernel.Epilogue(out, image * k * pq, pq, 1, 1f, 0f, bias, 0, true, act, true);
             for (int kb = 0; kb < kBlocks; kb++) {
@@ -553,11 +553,13 @@ final class VectorConvKernel {
         return Math.max(1, (int) Math.min(g.p(), (long) g.n() * g.p() / tasks));
     }
 
+    /** NR-wide tiles covering {@code rows} output rows of q pixels laid back to back in planes wq wide. */
+    private static int flatTiles(int rows, int wq, int q) { return ceilDiv((long) (rows - 1) * wq + q, NR); }
+
     /** The flat tiles all of {@link #implicitNchw}'s tasks compute with about {@code tasks} tasks and planes wq wide. */
     private static long flatTileCount(Conv2dGeometry g, long tasks, int wq) {
-        int rowsPer = rowsPerTask(g, tasks), p = g.p(), q = g.q(), full = p / rowsPer, rest = p % rowsPer;
-        long perImage = (long) full * ceilDiv((long) (rowsPer - 1) * wq + q, NR)
-                + (rest > 0 ? ceilDiv((long) (rest - 1) * wq + q, NR) : 0);
+        int rowsPer = rowsPerTask(g, tasks), p = g.p(), q = g.q(), rest = p % rowsPer;
+        long perImage = (long) (p / rowsPer) * flatTiles(rowsPer, wq, q) + (rest > 0 ? flatTiles(rest, wq, q) : 0);
         return g.n() * perImage;
     }
 
