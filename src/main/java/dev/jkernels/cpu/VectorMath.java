@@ -38,6 +38,7 @@ final class VectorMath {
     private static final FloatVector K_1_6666665459E_1F = FloatVector.broadcast(S, 1.6666665459e-1f);
     private static final FloatVector K_5_0000001201E_1F = FloatVector.broadcast(S, 5.0000001201e-1f);
     private static final FloatVector K__LN2_HI = FloatVector.broadcast(S, -LN2_HI);
+    private static final FloatVector K__LN2_LO = FloatVector.broadcast(S, -LN2_LO);
     private static final FloatVector K_1F = FloatVector.broadcast(S, 1f);
     private static final FloatVector K_1_48851587F = FloatVector.broadcast(S, 1.48851587f);
     private static final FloatVector K__1_13520398F = FloatVector.broadcast(S, -1.13520398f);
@@ -177,9 +178,13 @@ final class VectorMath {
     private static final FloatVector K_Q1 = FloatVector.broadcast(S, 0.9998125433921814f);
     private static final FloatVector K_Q0 = FloatVector.broadcast(S, -1.9587039947509766f);
 
+    /** 13f's bits plus one: ax's bits minus it are negative exactly where 0 ≤ ax ≤ 13 (see normalTail). */
+    private static final IntVector K_NEAR_LIMIT = IntVector.broadcast(S.withLanes(int.class), Float.floatToRawIntBits(13f) + 1);
+
     /**
-     * Φ(−|x|) = erfc(|x|/√2)/2, the normal distribution's tail, for ax = |x| (NaN for NaN, 0 for
-     * +Inf and past |x| = 13, where Φ falls under 1e-38): t·e^(Q(t) − x²/2), t = 1/(1 + z/2).
+     * Φ(−|x|) = erfc(|x|/√2)/2, the normal distribution's tail, for ax = |x| (0 for +Inf and past
+     * |x| = 13, where Φ falls under 1e-38; NaN lanes give 0 or NaN: GELU multiplies by x, which is NaN
+     * there): t·e^(Q(t) − x²/2), t = 1/(1 + z/2).
      * GELU's form of {@link #erfc}, cheaper by a third: the factor ½ lives in Q's constant term,
      * and the exponent −x²/2 + Q(t) is one FMA (−x/2 exact), rounded once, instead of a hi + lo
      * pair carried through the exponential; its rounding, at most 3.8e-6 relative at the far end,
@@ -188,23 +193,32 @@ final class VectorMath {
      * {@code VectorActivationsTest} holds the Estrin form below to 5e-6).
      */
     static FloatVector normalTail(FloatVector ax) {
-        VectorMask<Float> far = ax.compare(VectorOperators.GT, 13f);   // NaN fails: NaN stays NaN
-        FloatVector xc = ax.blend(1f, far);   // far lanes evaluated at 1, not in subnormals (see erfc)
+        // Lanes past 13 are evaluated at 0 and zeroed at the end, both through one integer mask (all
+        // ones where ax ≤ 13, from the sign of bits − bits(13) − 1): a compare and two blends took
+        // six instructions on JDK 17 (the mask goes to a vector and back for each blend), this four,
+        // each of one cycle. Far lanes are not evaluated at 13 itself: the result there is subnormal
+        // (see erfc).
+        IntVector bits = ax.reinterpretAsInts();
+        IntVector near = bits.sub(K_NEAR_LIMIT).lanewise(VectorOperators.ASHR, 31);
+        FloatVector xc = bits.and(near).reinterpretAsFloats();
         FloatVector t = K_1F.div(xc.fma(0.35355339059327376f, 1f));   // 1/(1 + z/2), z = |x|/√2
         FloatVector t2 = t.mul(t);                                     // Q by Estrin's scheme (see expPolyMinus1)
         FloatVector q = t.fma(K_Q7, K_Q6).fma(t2, t.fma(K_Q5, K_Q4))
                 .fma(t2.mul(t2), t.fma(K_Q3, K_Q2).fma(t2, t.fma(K_Q1, K_Q0)));
         FloatVector arg = xc.mul(-0.5f).fma(xc, q);                   // −x²/2 + Q(t) ∈ [−87, −0.69]
-        return t.mul(expNonPositive(arg)).blend(0f, far);
+        return t.mul(expNonPositive(arg)).reinterpretAsInts().and(near).reinterpretAsFloats();
     }
 
-    /** e^a for a in [−87, 0] (so 2ⁿ is one normal factor): {@link #exp} without its clamps and split scale. */
+    /**
+     * e^a for a in [−87, 0] (so 2ⁿ is one normal factor): {@link #exp} without its clamps and split
+     * scale, the reduction's low part and the scale each one FMA ((p + 1)·2ⁿ = p·2ⁿ + 2ⁿ, rounded once).
+     */
     private static FloatVector expNonPositive(FloatVector a) {
         FloatVector t = a.fma(LOG2E, ROUND_MAGIC);
         FloatVector n = t.sub(ROUND_MAGIC);
-        FloatVector r = n.fma(K__LN2_HI, a).sub(n.mul(LN2_LO));
+        FloatVector r = n.fma(K__LN2_LO, n.fma(K__LN2_HI, a));
         FloatVector s = t.reinterpretAsInts().sub(ROUND_MAGIC_BITS - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        return expPolyMinus1(r).add(1f).mul(s);
+        return expPolyMinus1(r).fma(s, s);
     }
 
     /**
