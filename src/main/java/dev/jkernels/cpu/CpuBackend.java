@@ -51,6 +51,11 @@ public final class CpuBackend extends AbstractBackend {
     }
 
     private final WorkerPool pool;
+    /** Filters laid out for the conv kernels, kept while their tensors are unchanged. */
+    private final FilterCache filterCache = new FilterCache();
+
+    /** For tests. */
+    FilterCache filterCache() { return filterCache; }
     private final boolean vectorApi;
 
     public CpuBackend() { this(Runtime.getRuntime().availableProcessors()); }
@@ -122,7 +127,18 @@ public final class CpuBackend extends AbstractBackend {
 
     @Override protected void release() { pool.shutdown(); }
 
+    /** A tensor's array, for reading. */
     private static float[] data(Tensor t) { return ((HeapStorage) t.storage()).array(); }
+
+    /**
+     * A tensor's array, for an op that writes it: every output goes through here, so that the
+     * storage's version changes (what {@link FilterCache} checks before it reuses filters).
+     */
+    private static float[] written(Tensor t) {
+        HeapStorage h = (HeapStorage) t.storage();
+        h.modified();
+        return h.array();
+    }
 
     @Override
     protected void runGemm(GemmSpec spec, int m, int n, int k, Tensor a, Tensor b, Tensor bias, Tensor c) {
@@ -130,7 +146,7 @@ public final class CpuBackend extends AbstractBackend {
             // PReLU per output column: the GEMM's epilogue up to the bias, then the slopes in one pass
             // over C (the same order as the kernels' epilogue: activation last).
             runGemm(spec.toBuilder().activation(Activation.identity()).build(), m, n, k, a, b, bias, c);
-            preluChannels(data(c), data(c), data(spec.activation().slopes()), 1);
+            preluChannels(data(c), written(c), data(spec.activation().slopes()), 1);
             return;
         }
         if (spec.algorithm() == GemmAlgorithm.CUBLAS) {
@@ -141,7 +157,7 @@ public final class CpuBackend extends AbstractBackend {
         // op(A)(i, p) and op(B)(p, j) as strided views of the row-major arrays.
         GemmKernel.Strided av = spec.transA() ? new GemmKernel.Strided(ad, 0, 1, m) : new GemmKernel.Strided(ad, 0, k, 1);
         GemmKernel.Strided bv = spec.transB() ? new GemmKernel.Strided(bd, 0, 1, k) : new GemmKernel.Strided(bd, 0, n, 1);
-        GemmKernel.Epilogue e = new GemmKernel.Epilogue(data(c), 0, n, 1, spec.alpha(), spec.beta(),
+        GemmKernel.Epilogue e = new GemmKernel.Epilogue(written(c), 0, n, 1, spec.alpha(), spec.beta(),
                 bias == null ? null : data(bias), 0, false, spec.activation(), vectorApi);
         if (n < 32 && m > n) {
             // Skinny C: the vector loop runs along j, so compute Cᵀ = op(B)ᵀ·op(A)ᵀ, which is long in j.
@@ -163,18 +179,21 @@ public final class CpuBackend extends AbstractBackend {
         if (activation.perChannel()) {
             // PReLU per output channel: conv + bias, then the slopes in one pass over the output.
             runConv2d(spec, g, Activation.identity(), input, filters, bias, output);
-            preluChannels(data(output), data(output), data(activation.slopes()), channelStride(output));
+            preluChannels(data(output), written(output), data(activation.slopes()), channelStride(output));
             return;
         }
 
         Precision precision = spec.precision().orElse(Precision.FP32);
         float[] in = tf32Inputs(precision, data(input)), w = tf32Inputs(precision, data(filters));
-        float[] out = data(output), b = bias == null ? null : data(bias);
+        float[] out = written(output), b = bias == null ? null : data(bias);
         if (vectorApi) {
             if (VectorDepthwiseKernel.applies(g)) {
                 VectorDepthwiseKernel.conv(g, in, w, b, activation, out, pool);
             } else {
-                VectorConvKernel.conv(g, in, w, b, activation, out, pool);
+                // The filters' storage lets the kernel reuse their transposed layout while they are
+                // unchanged (FilterCache); not when TF32 rounding made a copy of them.
+                HeapStorage ws = (HeapStorage) filters.storage();
+                VectorConvKernel.conv(g, in, w, b, activation, out, pool, w == ws.array() ? ws : null, filterCache);
             }
             return;
         }
@@ -207,7 +226,7 @@ public final class CpuBackend extends AbstractBackend {
             super.copyBetween(src, dst);
             return;
         }
-        float[] xs = from.array(), ys = data(dst);
+        float[] xs = from.array(), ys = written(dst);
         int n = (int) src.size(), chunks = (n + ELEMENTWISE_CHUNK - 1) / ELEMENTWISE_CHUNK;
         if (chunks <= 1) {
             System.arraycopy(xs, 0, ys, 0, n);
@@ -222,11 +241,11 @@ public final class CpuBackend extends AbstractBackend {
     @Override
     protected void runActivation(Activation activation, Tensor x, Tensor y) {
         if (activation.perChannel()) {
-            preluChannels(data(x), data(y), data(activation.slopes()), channelStride(x));
+            preluChannels(data(x), written(y), data(activation.slopes()), channelStride(x));
             return;
         }
 
-        float[] xs = data(x), ys = data(y);
+        float[] xs = data(x), ys = written(y);
         // The chunk loop written out here rather than through chunked(): one call level less above
         // the vector loops, which C2 needs to inline the Vector API's chain (see VectorActivations.Kernel).
         int n = xs.length, chunks = (n + ELEMENTWISE_CHUNK - 1) / ELEMENTWISE_CHUNK;
@@ -240,7 +259,7 @@ public final class CpuBackend extends AbstractBackend {
     @Override
     protected void runActivationBackward(Activation activation, Tensor saved, Tensor dy, Tensor dx) {
         if (activation.perChannel()) {
-            float[] xs = data(saved), gs = data(dy), outs = data(dx), sl = data(activation.slopes());
+            float[] xs = data(saved), gs = data(dy), outs = written(dx), sl = data(activation.slopes());
             long stride = channelStride(saved);
             chunked(xs.length, (from, to) -> {
                 for (int i = from; i < to; i++) outs[i] = Activation.preluBackward(xs[i], gs[i], sl[(int) ((i / stride) % sl.length)]);
@@ -248,7 +267,7 @@ public final class CpuBackend extends AbstractBackend {
             return;
         }
 
-        float[] s = data(saved), g = data(dy), out = data(dx);
+        float[] s = data(saved), g = data(dy), out = written(dx);
         int n = s.length, chunks = (n + ELEMENTWISE_CHUNK - 1) / ELEMENTWISE_CHUNK;
         if (chunks <= 1) {
             ActivationRanges.backward(activation, s, g, out, 0, n, vectorApi);
@@ -261,31 +280,31 @@ public final class CpuBackend extends AbstractBackend {
 
     @Override
     protected void runPool2d(dev.jkernels.Pool2dSpec spec, dev.jkernels.Pool2dGeometry g, Tensor input, Tensor output) {
-        CpuPool2d.run(g, data(input), data(output), pool);
+        CpuPool2d.run(g, data(input), written(output), pool);
     }
 
     @Override
     protected void runBatchNorm(Tensor input, Tensor gamma, Tensor beta, Tensor mean, Tensor variance, float epsilon,
                                 int channels, long inner, Tensor output) {
-        CpuNormalization.batchNorm(data(input), data(output), gamma == null ? null : data(gamma),
+        CpuNormalization.batchNorm(data(input), written(output), gamma == null ? null : data(gamma),
                 beta == null ? null : data(beta), data(mean), data(variance), epsilon, channels, inner, pool);
     }
 
     @Override
     protected void runSoftmax(Tensor x, long outer, int length, long inner, boolean log, Tensor y) {
-        CpuNormalization.softmax(data(x), data(y), outer, length, inner, log, pool);
+        CpuNormalization.softmax(data(x), written(y), outer, length, inner, log, pool);
     }
 
     @Override
     protected void runBinary(dev.jkernels.BinaryOp op, Tensor big, Tensor small, long inner, long smallLength, Tensor out) {
-        CpuElementwise.binary(op, data(big), data(small), inner, smallLength, data(out), pool);
+        CpuElementwise.binary(op, data(big), data(small), inner, smallLength, written(out), pool);
     }
 
     @Override
     protected void runConcat(Tensor[] inputs, long outer, long[] rows, Tensor output) {
         float[][] arrays = new float[inputs.length][];
         for (int i = 0; i < inputs.length; i++) arrays[i] = data(inputs[i]);
-        CpuElementwise.concat(arrays, outer, rows, data(output), pool);
+        CpuElementwise.concat(arrays, outer, rows, written(output), pool);
     }
 
     /**
@@ -296,7 +315,7 @@ public final class CpuBackend extends AbstractBackend {
     protected void runConv2dResidual(Conv2dSpec spec, Conv2dGeometry g, Activation activation, Tensor input,
                                      Tensor filters, Tensor bias, Tensor residual, Tensor output) {
         runConv2d(spec, g, Activation.identity(), input, filters, bias, output);
-        float[] out = data(output), res = data(residual);
+        float[] out = written(output), res = data(residual);
         chunked(out.length, (from, to) -> {
             for (int i = from; i < to; i++) out[i] += res[i];
             if (!activation.isIdentity()) ActivationRanges.forward(activation, out, out, from, to, vectorApi && !activation.perChannel());

@@ -12,6 +12,12 @@ final class HeapStorage implements TensorStorage {
     private volatile float[] data;
     private final int length;
     private final Object owner;
+    /**
+     * Changes with every write: {@link #write}, {@link #free} and each CPU op that writes this
+     * storage ({@code CpuBackend.written}). What {@link FilterCache} compares before it reuses a
+     * layout made from these floats. Atomic: two writers racing must not leave an earlier value.
+     */
+    private final java.util.concurrent.atomic.AtomicLong version = new java.util.concurrent.atomic.AtomicLong();
 
     private HeapStorage(float[] data, Object owner) {
         this.data = data;
@@ -44,9 +50,16 @@ final class HeapStorage implements TensorStorage {
     /** The backing array; valid until {@link #free()}. */
     float[] array() { return data; }
 
+    /** See {@link #version}. */
+    long version() { return version.get(); }
+
+    /** Marks the floats as changed (before or while they are written: any later reader sees a new version). */
+    void modified() { version.incrementAndGet(); }
+
     @Override public long elementCount() { return length; }
 
     @Override public void write(long offset, float[] src, int srcOffset, int length) {
+        modified();
         System.arraycopy(src, srcOffset, data, (int) offset, length);
     }
 
@@ -55,6 +68,7 @@ final class HeapStorage implements TensorStorage {
     }
 
     @Override public void write(long offset, FloatBuffer src) {
+        modified();
         src.get(src.position(), data, (int) offset, src.remaining());
     }
 
@@ -63,7 +77,10 @@ final class HeapStorage implements TensorStorage {
     }
 
     /** Drops the array so the memory can be collected even if the tensor object lives on. */
-    @Override public void free() { data = null; }
+    @Override public void free() {
+        modified();
+        data = null;
+    }
 
     /** The same array: heap storages are whole arrays, never parts of one. */
     @Override public boolean overlaps(TensorStorage other) {

@@ -83,13 +83,19 @@ final class VectorConvKernel {
         return g.r() * g.s() > 1 && 4 * (qv - g.q()) <= qv && (long) g.c() * g.r() * g.s() <= 2304;
     }
 
+    /**
+     * {@code filters}: the storage {@code w} is the array of, or null (then nothing is cached);
+     * {@code cache}: where layouts made from it are kept while it is unchanged.
+     */
     static void conv(Conv2dGeometry g, float[] in, float[] w, float[] bias, Activation act, float[] out,
-                     WorkerPool pool) {
+                     WorkerPool pool, HeapStorage filters, FilterCache cache) {
         WorkerPool exec = g.flops() >= 2.0 * GemmKernel.PARALLEL_MIN_FMAS ? pool : null;
         if (g.layout() == Layout.NHWC) {
             nhwc(g, in, w, bias, act, out, exec, pool.threads());
         } else if (implicitApplies(g)) {
             implicitNchw(g, in, w, bias, act, out, exec, pool.threads());
+        } else if (filterVectorApplies(g)) {
+            filterVectorNchw(g, in, w, bias, act, out, exec, filters, cache);
         } else {
             nchw(g, in, w, bias, act, out, exec, pool.threads());
         }
@@ -405,6 +411,222 @@ final class VectorConvKernel {
                 if (++ss == s) { ss = 0; if (++rr == r) { rr = 0; ch++; } }
             }
         }
+    }
+
+    // ------------------------------------- NCHW late layers: vectors along the filters (AVX-512)
+
+    /** Output pixels per register tile of {@link #filterVectorNchw}: one row's run of 7, which divides every map width of a 224² network (7, 14, 28, 56). */
+    static final int ROW_TILE = 7;
+
+    /**
+     * Whether {@link #filterVectorNchw} takes an NCHW conv that the implicit path does not: groups 1,
+     * stride 1 along x, R·S &gt; 1, 32 vector registers (its 14 accumulators), and its pixel tiles
+     * (runs of 7 within a row) wasting at least a twentieth less than the strips (runs of NR over
+     * the whole map). A 7×7 map uses 49 of the strips' 64 lanes, all 49 of its tiles' (ResNet's
+     * last stage, 1×512×7×7 3×3, on one Zen 4 core: the strips took 3.7-4.3 ms).
+     */
+    static boolean filterVectorApplies(Conv2dGeometry g) {
+        if (MR != 8 || L != 16 || g.groups() != 1 || g.layout() != Layout.NCHW || g.strideW() != 1 || g.r() * g.s() == 1) return false;
+        if (NCHW_PATH.equals("packed") || NCHW_PATH.equals("implicit")) return false;
+        // Its zero-padded input, n·c·hp·wp floats, indexed by int.
+        long planes = (long) g.n() * g.c() * filterVectorPaddedRows(g) * filterVectorPaddedWidth(g);
+        if (planes + NR > (1L << 28) || (long) g.k() * roundUp(g.p() * g.q(), 16) > (1L << 24)) return false;
+        if (NCHW_PATH.equals("filters")) return true;
+        long q = g.q(), pq = (long) g.p() * g.q();
+        long tileLanes = ROW_TILE * (long) ceilDiv(q, ROW_TILE), stripLanes = (long) NR * ceilDiv(pq, NR);
+        // q / tileLanes ≥ 1.05 · pq / stripLanes, and filters long enough that transposing them
+        // (one load and one store per float) stays small beside their n·P·Q FMAs each.
+        return 20 * q * stripLanes >= 21 * pq * tileLanes && (long) g.n() * pq >= 36 && g.k() >= NR;
+    }
+
+    private static int filterVectorPaddedWidth(Conv2dGeometry g) {
+        // A tile's 7 pixels read 7 + (S − 1)·dw columns from its start; the last tile of a row starts
+        // at most at Q − 1 (its pixels past the row read columns never stored).
+        return ceilDiv(g.q(), ROW_TILE) * ROW_TILE + (g.s() - 1) * g.dilationW();
+    }
+
+    private static int filterVectorPaddedRows(Conv2dGeometry g) {
+        return (g.p() - 1) * g.strideH() + (g.r() - 1) * g.dilationH() + 1;
+    }
+
+    /**
+     * C[pixels, filters] = im2col[pixels, C·R·S] · filtersᵀ per image, the vectors along the filters:
+     * each register tile is 7 output pixels of one row × NR filters (14 accumulators), over the whole
+     * reduction. A(pixel, tap) is broadcast straight from a zero-padded copy of the input (7
+     * consecutive floats from one index per tap: no im2col), B(tap, filter) is read from the filters
+     * transposed to [tap][NR] panels, one per task of NR filters, packed by that task (C·R·S·NR
+     * floats, 590 KB at 512 channels 3×3: L2) just before its tiles read it. Each tile goes through a
+     * small [pixel][NR] buffer into the task's [filter][pixel] accumulator, and every image's block
+     * through the epilogue (bias, activation) while it is in cache.
+     */
+    private static void filterVectorNchw(Conv2dGeometry g, float[] in, float[] w, float[] bias, Activation act,
+                                         float[] out, WorkerPool exec, HeapStorage filters, FilterCache cache) {
+        int n = g.n(), c = g.c(), h = g.h(), wd = g.w(), k = g.k(), r = g.r(), s = g.s(), p = g.p(), q = g.q();
+        int crs = c * r * s, pq = p * q, sh = g.strideH(), dh = g.dilationH(), dw = g.dilationW();
+        int hp = filterVectorPaddedRows(g), wp = filterVectorPaddedWidth(g), plane = hp * wp;
+        int padT = g.padTop(), padL = g.padLeft();
+        float[] padded = new float[n * c * plane + NR];
+        GemmKernel.run(exec, n * c, t -> {
+            int src = t * h * wd, dst = t * plane;
+            for (int yp = 0; yp < hp; yp++) {
+                int y = yp - padT;
+                if (y < 0 || y >= h) continue;
+                int x0 = Math.max(0, -padL), x1 = Math.min(wd, wp - padL);   // input columns that land in the plane
+                if (x1 > x0) System.arraycopy(in, src + y * wd + x0, padded, dst + yp * wp + x0 + padL, x1 - x0);
+            }
+        });
+        int[] tap = new int[crs];   // offset of tap (c, r, s) from a tile's first pixel
+        for (int ch = 0, t = 0; ch < c; ch++) {
+            for (int rr = 0; rr < r; rr++) {
+                for (int ss = 0; ss < s; ss++, t++) tap[t] = ch * plane + rr * dh * wp + ss * dw;
+            }
+        }
+        int kBlocks = ceilDiv(k, NR), ldc = roundUp(pq, 16), rowTiles = ceilDiv(q, ROW_TILE);
+        long version = filters != null ? filters.version() : 0;
+        float[] cached = filters != null ? cache.get(filters, version, k, crs) : null;
+        boolean keep = filters != null && cached == null && (long) kBlocks * crs * NR <= FilterCache.MAX_FLOATS;
+        float[] panels = cached != null ? cached : keep ? new float[kBlocks * crs * NR] : null;
+        GemmKernel.run(exec, kBlocks, kb -> {
+            int k0 = kb * NR, rows = Math.min(NR, k - k0);
+            float[] wt = panels != null ? panels : kept(1, crs * NR);
+            int wo = panels != null ? kb * crs * NR : 0;
+            if (cached == null) transposeFilters(w, k0, rows, crs, wt, wo);
+            float[] acc = kept(0, NR * ldc), tile = kept(2, ROW_TILE * NR);
+            for (int image = 0; image < n; image++) {
+                for (int oy = 0; oy < p; oy++) {
+                    for (int tx = 0; tx < rowTiles; tx++) {
+                        int ox = tx * ROW_TILE, pix = Math.min(ROW_TILE, q - ox);
+                        microKernelFilterVectors(padded, image * c * plane + oy * sh * wp + ox, tap, crs, wt, wo, tile);
+                        int o = oy * q + ox;
+                        for (int f = 0; f < rows; f++) {
+                            for (int i = 0; i < pix; i++) acc[f * ldc + o + i] = tile[i * NR + f];
+                        }
+                    }
+                }
+                GemmKernel.Epilogue e = new GemmKernel.Epilogue(out, image * k * pq, pq, 1, 1f, 0f, bias, 0, true, act, true);
+                e.storeTile(k0, rows, 0, pq, acc, ldc);
+            }
+        });
+        if (keep) cache.put(filters, version, k, crs, panels);
+    }
+
+    /**
+     * Filters k0 … k0 + rows − 1 as one [tap][NR] panel at wt[wo …] (filters past them zero):
+     * 16 × 16 blocks in registers, the last taps and a short last block one float at a time.
+     */
+    private static void transposeFilters(float[] w, int k0, int rows, int crs, float[] wt, int wo) {
+        int t16 = rows == NR ? crs / L * L : 0;
+        for (int half = 0; half < NR; half += L) {
+            for (int t0 = 0; t0 < t16; t0 += L) transpose16(w, (k0 + half) * crs + t0, crs, wt, wo + t0 * NR + half);
+        }
+        if (t16 < crs) {
+            for (int f = 0; f < NR; f++) {
+                int src = (k0 + f) * crs;
+                for (int t = t16; t < crs; t++) wt[wo + t * NR + f] = f < rows ? w[src + t] : 0f;
+            }
+        }
+    }
+
+    // The lane rotations and upper-half masks of transpose16's four stages (blocks of 1, 2, 4, 8 lanes).
+    @SuppressWarnings("unchecked")
+    private static final jdk.incubator.vector.VectorShuffle<Float>[] UP = new jdk.incubator.vector.VectorShuffle[4], DOWN = new jdk.incubator.vector.VectorShuffle[4];
+    @SuppressWarnings("unchecked")
+    private static final jdk.incubator.vector.VectorMask<Float>[] HI = new jdk.incubator.vector.VectorMask[4];
+    static {
+        if (L == 16) {
+            for (int st = 1, b = 0; st < 16; st *= 2, b++) {
+                int[] u = new int[16], d = new int[16];
+                boolean[] m = new boolean[16];
+                for (int l = 0; l < 16; l++) { u[l] = (l - st) & 15; d[l] = (l + st) & 15; m[l] = (l & st) != 0; }
+                UP[b] = jdk.incubator.vector.VectorShuffle.fromArray(S, u, 0);
+                DOWN[b] = jdk.incubator.vector.VectorShuffle.fromArray(S, d, 0);
+                HI[b] = jdk.incubator.vector.VectorMask.fromArray(S, m, 0);
+            }
+        }
+    }
+
+    /**
+     * dst[d + t·NR + f] = w[src + f·ld + t] for a 16 × 16 block (16 filters' 16 taps): sixteen row
+     * loads, the off-diagonal blocks of 8, 4, 2 and 1 swapped in registers (one lane rotation and
+     * one blend per vector and stage), sixteen stores. Element by element the transposition took
+     * 0.8-1.6 ns a float on a Zen 4 core (a strided store each), as long as the conv; this 0.45.
+     */
+    private static void transpose16(float[] w, int src, int ld, float[] dst, int d) {
+        FloatVector v0=FloatVector.fromArray(S,w,src),v1=FloatVector.fromArray(S,w,src+ld),v2=FloatVector.fromArray(S,w,src+2*ld),v3=FloatVector.fromArray(S,w,src+3*ld),
+          v4=FloatVector.fromArray(S,w,src+4*ld),v5=FloatVector.fromArray(S,w,src+5*ld),v6=FloatVector.fromArray(S,w,src+6*ld),v7=FloatVector.fromArray(S,w,src+7*ld),
+          v8=FloatVector.fromArray(S,w,src+8*ld),v9=FloatVector.fromArray(S,w,src+9*ld),va=FloatVector.fromArray(S,w,src+10*ld),vb=FloatVector.fromArray(S,w,src+11*ld),
+          vc=FloatVector.fromArray(S,w,src+12*ld),vd=FloatVector.fromArray(S,w,src+13*ld),ve=FloatVector.fromArray(S,w,src+14*ld),vf=FloatVector.fromArray(S,w,src+15*ld);
+        FloatVector t;
+        jdk.incubator.vector.VectorShuffle<Float> u; jdk.incubator.vector.VectorShuffle<Float> dn; jdk.incubator.vector.VectorMask<Float> m;
+        u=UP[3]; dn=DOWN[3]; m=HI[3];
+        t=v0.blend(v8.rearrange(u),m); v8=v0.rearrange(dn).blend(v8,m); v0=t;
+        t=v1.blend(v9.rearrange(u),m); v9=v1.rearrange(dn).blend(v9,m); v1=t;
+        t=v2.blend(va.rearrange(u),m); va=v2.rearrange(dn).blend(va,m); v2=t;
+        t=v3.blend(vb.rearrange(u),m); vb=v3.rearrange(dn).blend(vb,m); v3=t;
+        t=v4.blend(vc.rearrange(u),m); vc=v4.rearrange(dn).blend(vc,m); v4=t;
+        t=v5.blend(vd.rearrange(u),m); vd=v5.rearrange(dn).blend(vd,m); v5=t;
+        t=v6.blend(ve.rearrange(u),m); ve=v6.rearrange(dn).blend(ve,m); v6=t;
+        t=v7.blend(vf.rearrange(u),m); vf=v7.rearrange(dn).blend(vf,m); v7=t;
+        u=UP[2]; dn=DOWN[2]; m=HI[2];
+        t=v0.blend(v4.rearrange(u),m); v4=v0.rearrange(dn).blend(v4,m); v0=t;
+        t=v1.blend(v5.rearrange(u),m); v5=v1.rearrange(dn).blend(v5,m); v1=t;
+        t=v2.blend(v6.rearrange(u),m); v6=v2.rearrange(dn).blend(v6,m); v2=t;
+        t=v3.blend(v7.rearrange(u),m); v7=v3.rearrange(dn).blend(v7,m); v3=t;
+        t=v8.blend(vc.rearrange(u),m); vc=v8.rearrange(dn).blend(vc,m); v8=t;
+        t=v9.blend(vd.rearrange(u),m); vd=v9.rearrange(dn).blend(vd,m); v9=t;
+        t=va.blend(ve.rearrange(u),m); ve=va.rearrange(dn).blend(ve,m); va=t;
+        t=vb.blend(vf.rearrange(u),m); vf=vb.rearrange(dn).blend(vf,m); vb=t;
+        u=UP[1]; dn=DOWN[1]; m=HI[1];
+        t=v0.blend(v2.rearrange(u),m); v2=v0.rearrange(dn).blend(v2,m); v0=t;
+        t=v1.blend(v3.rearrange(u),m); v3=v1.rearrange(dn).blend(v3,m); v1=t;
+        t=v4.blend(v6.rearrange(u),m); v6=v4.rearrange(dn).blend(v6,m); v4=t;
+        t=v5.blend(v7.rearrange(u),m); v7=v5.rearrange(dn).blend(v7,m); v5=t;
+        t=v8.blend(va.rearrange(u),m); va=v8.rearrange(dn).blend(va,m); v8=t;
+        t=v9.blend(vb.rearrange(u),m); vb=v9.rearrange(dn).blend(vb,m); v9=t;
+        t=vc.blend(ve.rearrange(u),m); ve=vc.rearrange(dn).blend(ve,m); vc=t;
+        t=vd.blend(vf.rearrange(u),m); vf=vd.rearrange(dn).blend(vf,m); vd=t;
+        u=UP[0]; dn=DOWN[0]; m=HI[0];
+        t=v0.blend(v1.rearrange(u),m); v1=v0.rearrange(dn).blend(v1,m); v0=t;
+        t=v2.blend(v3.rearrange(u),m); v3=v2.rearrange(dn).blend(v3,m); v2=t;
+        t=v4.blend(v5.rearrange(u),m); v5=v4.rearrange(dn).blend(v5,m); v4=t;
+        t=v6.blend(v7.rearrange(u),m); v7=v6.rearrange(dn).blend(v7,m); v6=t;
+        t=v8.blend(v9.rearrange(u),m); v9=v8.rearrange(dn).blend(v9,m); v8=t;
+        t=va.blend(vb.rearrange(u),m); vb=va.rearrange(dn).blend(vb,m); va=t;
+        t=vc.blend(vd.rearrange(u),m); vd=vc.rearrange(dn).blend(vd,m); vc=t;
+        t=ve.blend(vf.rearrange(u),m); vf=ve.rearrange(dn).blend(vf,m); ve=t;
+        v0.intoArray(dst,d); v1.intoArray(dst,d+NR); v2.intoArray(dst,d+2*NR); v3.intoArray(dst,d+3*NR);
+        v4.intoArray(dst,d+4*NR); v5.intoArray(dst,d+5*NR); v6.intoArray(dst,d+6*NR); v7.intoArray(dst,d+7*NR);
+        v8.intoArray(dst,d+8*NR); v9.intoArray(dst,d+9*NR); va.intoArray(dst,d+10*NR); vb.intoArray(dst,d+11*NR);
+        vc.intoArray(dst,d+12*NR); vd.intoArray(dst,d+13*NR); ve.intoArray(dst,d+14*NR); vf.intoArray(dst,d+15*NR);
+    }
+    /**
+     * One tile of {@link #filterVectorNchw}: C(i, f) = Σ_t x[xo + tap[t] + i]·wt[t·NR + f] for the
+     * 7 pixels i and NR filters f, written to tile[i·NR + f]. Per tap: two vector loads of filters,
+     * seven broadcasts from consecutive floats (one index register), fourteen FMAs. Written out, as
+     * the other micro-kernels: a helper taking vectors would box them.
+     */
+    private static void microKernelFilterVectors(float[] x, int xo, int[] tap, int taps, float[] wt, int wo0, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00;
+        for (int t = 0, wo = wo0; t < taps; t++, wo += NR) {
+            int b = xo + tap[t];
+            FloatVector w0 = FloatVector.fromArray(S, wt, wo), w1 = FloatVector.fromArray(S, wt, wo + L);
+            FloatVector v;
+            v = FloatVector.broadcast(S, x[b]); c00 = v.fma(w0, c00); c01 = v.fma(w1, c01);
+            v = FloatVector.broadcast(S, x[b + 1]); c10 = v.fma(w0, c10); c11 = v.fma(w1, c11);
+            v = FloatVector.broadcast(S, x[b + 2]); c20 = v.fma(w0, c20); c21 = v.fma(w1, c21);
+            v = FloatVector.broadcast(S, x[b + 3]); c30 = v.fma(w0, c30); c31 = v.fma(w1, c31);
+            v = FloatVector.broadcast(S, x[b + 4]); c40 = v.fma(w0, c40); c41 = v.fma(w1, c41);
+            v = FloatVector.broadcast(S, x[b + 5]); c50 = v.fma(w0, c50); c51 = v.fma(w1, c51);
+            v = FloatVector.broadcast(S, x[b + 6]); c60 = v.fma(w0, c60); c61 = v.fma(w1, c61);
+        }
+        c00.intoArray(tile, 0); c01.intoArray(tile, L);
+        c10.intoArray(tile, NR); c11.intoArray(tile, NR + L);
+        c20.intoArray(tile, 2 * NR); c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR); c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR); c41.intoArray(tile, 4 * NR + L);
+        c50.intoArray(tile, 5 * NR); c51.intoArray(tile, 5 * NR + L);
+        c60.intoArray(tile, 6 * NR); c61.intoArray(tile, 6 * NR + L);
     }
 
     // ------------------------------------------------ NCHW implicit GEMM (first layers, long rows)

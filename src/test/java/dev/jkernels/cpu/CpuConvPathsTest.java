@@ -60,13 +60,20 @@ class CpuConvPathsTest {
             cs.add(ConvCase.of(1, 37, 23, 45, 37, 3, 3).layout(l).groups(37).same().bias(true).activation(gelu));
             cs.add(ConvCase.of(2, 17, 19, 19, 34, 3, 3).layout(l).groups(17).stride(2, 2).same().bias(true).activation(relu));
             cs.add(ConvCase.of(1, 16, 15, 70, 16, 5, 5).layout(l).groups(16).dilation(2, 2).same());
-            // packed strips: K > 128, C·R·S > 256, few pixels at batch 1
+            // packed strips: K > 128, C·R·S > 256, few pixels at batch 1 (the first: filter vectors with AVX-512)
             cs.add(ConvCase.of(1, 65, 7, 7, 129, 3, 3).layout(l).same().bias(true).activation(gelu));
+            cs.add(ConvCase.of(1, 65, 5, 4, 129, 3, 3).layout(l).same().bias(true).activation(gelu));
             cs.add(ConvCase.of(1, 5, 11, 13, 127, 1, 1).layout(l).bias(true));
             // strips packed once per call (K/groups > 128, few pixels): several slices, stride 2, groups, batch 2
             cs.add(ConvCase.of(1, 300, 5, 5, 136, 3, 3).layout(l).same().bias(true).activation(relu));
             cs.add(ConvCase.of(1, 33, 9, 11, 200, 3, 3).layout(l).stride(2, 2).same().activation(gelu));
             cs.add(ConvCase.of(2, 6, 5, 7, 262, 3, 3).layout(l).groups(2).bias(true));
+            // filter vectors (NCHW, AVX-512): 7-pixel row tiles × 32 filters, the filters transposed
+            // (a last block of 1 and of 8 filters, tap counts not a multiple of 16, two tiles per
+            // row, batch 2, stride 2 down the rows with dilation, a 7-pixel tile over a 6-wide row)
+            cs.add(ConvCase.of(2, 40, 14, 14, 40, 3, 3).layout(l).same().bias(true).activation(relu));
+            cs.add(ConvCase.of(1, 21, 17, 7, 33, 5, 3).layout(l).stride(2, 1).dilation(2, 1).explicitPadding(3, 1, 1, 1).bias(true).activation(gelu));
+            cs.add(ConvCase.of(1, 30, 6, 6, 64, 3, 3).layout(l).same().activation(none));
             // 1×1 stride 1, B read in place: several 256-long slices, a tail strip, batch 2, groups
             cs.add(ConvCase.of(2, 515, 9, 15, 65, 1, 1).layout(l).bias(true).activation(gelu));
             cs.add(ConvCase.of(3, 6, 8, 8, 10, 1, 1).layout(l).groups(2).activation(relu));
@@ -96,6 +103,23 @@ class CpuConvPathsTest {
     @MethodSource("nanCases")
     void nanInGivesNanOut(ConvCase cc) {
         check(cc, true);
+    }
+
+    /** The filter-vector cases above reach that path (where it exists: 32 vector registers of 16 lanes). */
+    @org.junit.jupiter.api.Test
+    void filterVectorCasesTakeThatPath() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(VectorConvKernel.MR == 8 && VectorGemmKernel.S.length() == 16,
+                "no filter-vector path on this machine");
+        List<ConvCase> fv = List.of(ConvCase.of(1, 65, 7, 7, 129, 3, 3).same(), ConvCase.of(2, 40, 14, 14, 40, 3, 3).same(),
+                ConvCase.of(1, 21, 17, 7, 33, 5, 3).stride(2, 1).dilation(2, 1).explicitPadding(3, 1, 1, 1),
+                ConvCase.of(1, 30, 6, 6, 64, 3, 3).same());
+        for (ConvCase cc : fv) {
+            dev.jkernels.Conv2dGeometry g = cc.spec().geometry(dev.jkernels.Shape.of(cc.inputDims()), dev.jkernels.Shape.of(cc.filterDims()));
+            org.junit.jupiter.api.Assertions.assertTrue(!VectorConvKernel.implicitApplies(g) && VectorConvKernel.filterVectorApplies(g), cc.toString());
+        }
+        dev.jkernels.Conv2dGeometry strips = ConvCase.of(1, 65, 5, 4, 129, 3, 3).same().spec()
+                .geometry(dev.jkernels.Shape.of(1, 65, 5, 4), dev.jkernels.Shape.of(129, 65, 3, 3));
+        org.junit.jupiter.api.Assertions.assertFalse(VectorConvKernel.filterVectorApplies(strips));
     }
 
     private static void check(ConvCase cc, boolean nan) {
